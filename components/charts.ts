@@ -1,0 +1,24 @@
+/**
+ * Every Helm chart the platform installs: repository, chart name and pinned version.
+ * The one place a chart version is written; bump here and nowhere else.
+ */
+export interface ChartRef {
+    /** Helm repository URL. */
+    readonly repo: string;
+    /** Chart name in that repository. */
+    readonly chart: string;
+    /** Exact chart version (never a range). */
+    readonly version: string;
+}
+
+const PROMETHEUS_COMMUNITY = "https://prometheus-community.github.io/helm-charts";
+
+export const charts = {
+    prometheusOperatorCrds: { repo: PROMETHEUS_COMMUNITY, chart: "prometheus-operator-crds", version: "31.0.1" },
+    kubePrometheusStack: { repo: PROMETHEUS_COMMUNITY, chart: "kube-prometheus-stack", version: "88.5.3" },
+    // The OSS Loki chart moved to grafana-community in 2026; grafana/loki is Enterprise-only now.
+    loki: { repo: "https://grafana-community.github.io/helm-charts", chart: "loki", version: "18.11.0" },
+    alloy: { repo: "https://grafana.github.io/helm-charts", chart: "alloy", version: "1.11.1" },
+} as const satisfies Record<string, ChartRef>;
+
+export type ChartKey = keyof typeof charts;

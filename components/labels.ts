@@ -1,0 +1,16 @@
+/**
+ * Label names shared by metrics and logs. The Prometheus operator gives scraped series
+ * `namespace`, `pod`, `container`; Alloy gives log streams the same names (plus `cluster`, `app`),
+ * so a dashboard panel can jump to the logs of the same workload. Defined once here.
+ */
+export const CORRELATION_LABELS = ["cluster", "namespace", "pod", "container", "app"] as const;
+export type CorrelationLabel = (typeof CORRELATION_LABELS)[number];
+
+/** External label that names the cluster on every series and every log stream. */
+export const CLUSTER_LABEL: CorrelationLabel = "cluster";
+/** External label that names the environment (dev, prod) on every series. */
+export const ENVIRONMENT_LABEL = "environment";
+/** Label Prometheus replicas use to tell each other apart (dropped by Alertmanager dedup). */
+export const PROMETHEUS_REPLICA_LABEL = "prometheus_replica";
+/** Kubernetes pod labels that give the `app` label, first one present wins. */
+export const APP_SOURCE_POD_LABELS = ["app.kubernetes.io/name", "app"] as const;

@@ -1,0 +1,143 @@
+import { SECRET_KEYS, type SecretKey, type Settings } from "./schema";
+import { cidrContains, durationSeconds, parseCidr } from "./validators";
+
+/** A problem found across several keys: the path it belongs to and what is wrong. */
+export interface Problem {
+    readonly path: readonly (string | number)[];
+    readonly message: string;
+}
+
+const BYTE_UNITS: Record<string, number> = { B: 1, KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12, PB: 1e15, EB: 1e18 };
+
+/** Bytes in a Prometheus size such as 40GB (decimal units, as Prometheus reads them). */
+export function byteSizeBytes(size: string): number {
+    const m = /^(\d+)([A-Z]+)$/.exec(size);
+    return m ? Number(m[1]) * (BYTE_UNITS[m[2] as string] ?? NaN) : NaN;
+}
+
+function overlaps(a: string, b: string): boolean {
+    return cidrContains(a, b) || cidrContains(b, a);
+}
+
+/**
+ * Rules that span keys (or secrets), run after every key has its own type and range.
+ * `secrets` holds raw secret values only to check presence and shape; a value never enters a message.
+ */
+export function checkSettings(s: Settings, secrets: Partial<Record<SecretKey, string>>): Problem[] {
+    const problems: Problem[] = [];
+    const add = (path: (string | number)[], message: string) => problems.push({ path, message });
+    const prod = s.environment === "prod";
+
+    // Secrets: required by the features that use them, and well-formed (value never echoed).
+    const needSecret = (enabled: boolean, key: SecretKey, path: (string | number)[], feature: string) => {
+        if (enabled && !secrets[key]) {
+            add(path, `${feature} is enabled but the secret ${key} is not set; expected \`pulumi config set --secret ${key} <value>\`, given nothing`);
+        }
+    };
+    needSecret(s.alerting.slack.enabled, "slackWebhookUrl", ["alerting", "slack", "enabled"], "Slack");
+    needSecret(s.alerting.pagerduty.enabled, "pagerdutyRoutingKey", ["alerting", "pagerduty", "enabled"], "PagerDuty");
+    for (const key of Object.keys(SECRET_KEYS) as SecretKey[]) {
+        const value = secrets[key];
+        const spec = SECRET_KEYS[key];
+        if (value !== undefined && !spec.looksValid(value)) {
+            add([key], `expected ${spec.expected}, given a value that is not (hidden: it is a secret)`);
+        }
+    }
+
+    // High availability in production.
+    if (prod && s.metrics.alertmanagerReplicas < 2) {
+        add(["metrics", "alertmanagerReplicas"], `prod needs a clustered Alertmanager; expected at least 2, given ${s.metrics.alertmanagerReplicas}`);
+    }
+    if (prod && s.metrics.prometheusReplicas < 2) {
+        add(["metrics", "prometheusReplicas"], `prod needs an HA Prometheus pair; expected at least 2, given ${s.metrics.prometheusReplicas}`);
+    }
+    if (prod && s.logs.mode === "monolithic" && s.logs.replicas < 3) {
+        add(["logs", "replicas"], `prod Loki replicates each stream 3 times; expected at least 3 replicas, given ${s.logs.replicas}`);
+    }
+
+    // Prometheus must stop by size before the volume fills.
+    const volumeBytes = s.metrics.volumeSizeGiB * 2 ** 30;
+    if (byteSizeBytes(s.metrics.retentionSize) > 0.9 * volumeBytes) {
+        add(
+            ["metrics", "retentionSize"],
+            `expected at most 90% of metrics.volumeSizeGiB (${Math.floor((0.9 * volumeBytes) / 1e9)}GB), given ${JSON.stringify(s.metrics.retentionSize)}`,
+        );
+    }
+
+    // Loki limits.
+    if (s.logs.limits.ingestionBurstMb < s.logs.limits.ingestionRateMb) {
+        add(["logs", "limits", "ingestionBurstMb"], `expected at least logs.limits.ingestionRateMb (${s.logs.limits.ingestionRateMb}), given ${s.logs.limits.ingestionBurstMb}`);
+    }
+
+    // Alertmanager timers.
+    if (durationSeconds(s.alerting.groupInterval) > durationSeconds(s.alerting.repeatInterval)) {
+        add(["alerting", "repeatInterval"], `expected at least alerting.groupInterval (${s.alerting.groupInterval}), given ${JSON.stringify(s.alerting.repeatInterval)}`);
+    }
+
+    // Network.
+    const net = s.network;
+    if (net.mode === "create") {
+        for (const kind of ["privateSubnetCidrs", "publicSubnetCidrs"] as const) {
+            const list = net[kind];
+            if (!list) continue;
+            if (list.length !== net.azCount) {
+                add(["network", kind], `expected one CIDR per AZ (network.azCount = ${net.azCount}), given ${list.length}`);
+            }
+            list.forEach((c, i) => {
+                if (!cidrContains(net.cidr, c)) add(["network", kind, i], `expected a CIDR inside network.cidr ${net.cidr}, given ${JSON.stringify(c)}`);
+            });
+        }
+        const all = [...(net.privateSubnetCidrs ?? []), ...(net.publicSubnetCidrs ?? [])];
+        for (let i = 0; i < all.length; i++) {
+            for (let j = i + 1; j < all.length; j++) {
+                if (parseCidr(all[i] as string) && overlaps(all[i] as string, all[j] as string)) {
+                    add(["network"], `expected subnet CIDRs that do not overlap, given ${all[i]} and ${all[j]}`);
+                }
+            }
+        }
+    } else if (s.cluster.existing === undefined) {
+        if (net.privateSubnetIds.length < 2) {
+            add(["network", "privateSubnetIds"], `an existing VPC needs private subnets in at least 2 AZs for EKS; expected at least 2 subnet ids, given ${net.privateSubnetIds.length}`);
+        }
+    }
+
+    // Cluster endpoint: someone must be able to reach it.
+    const ep = s.cluster.endpoint;
+    if (!ep.privateAccess && !ep.publicAccess) {
+        add(["cluster", "endpoint"], "expected privateAccess or publicAccess to be true, given both false (the API server would be unreachable)");
+    }
+    if (!ep.publicAccess && !ep.deployerInVpc) {
+        add(
+            ["cluster", "endpoint", "publicAccess"],
+            "a private-only endpoint leaves `pulumi up` no path to the cluster; expected publicAccess true (with publicAccessCidrs) or endpoint.deployerInVpc true (VPN, peering or an in-VPC runner), given publicAccess false",
+        );
+    }
+    if (prod && ep.publicAccess && (ep.publicAccessCidrs.length === 0 || ep.publicAccessCidrs.includes("0.0.0.0/0"))) {
+        add(
+            ["cluster", "endpoint", "publicAccessCidrs"],
+            `prod restricts the public endpoint; expected CIDRs other than 0.0.0.0/0 (or publicAccess false), given ${JSON.stringify(ep.publicAccessCidrs)}`,
+        );
+    }
+
+    // Node groups.
+    const seen = new Set<string>();
+    s.cluster.nodeGroups.forEach((g, i) => {
+        if (!(g.minSize <= g.desiredSize && g.desiredSize <= g.maxSize)) {
+            add(["cluster", "nodeGroups", i], `expected minSize <= desiredSize <= maxSize, given ${g.minSize} <= ${g.desiredSize} <= ${g.maxSize}`);
+        }
+        if (seen.has(g.name)) add(["cluster", "nodeGroups", i, "name"], `expected unique node group names, given ${JSON.stringify(g.name)} twice`);
+        seen.add(g.name);
+    });
+
+    // Grafana.
+    if (s.grafana.tlsCertificateArn !== undefined) {
+        if (s.grafana.hostname === undefined) {
+            add(["grafana", "tlsCertificateArn"], "a certificate needs a hostname; expected grafana.hostname to be set, given none");
+        }
+        const certRegion = s.grafana.tlsCertificateArn.split(":")[3];
+        if (certRegion !== s.aws.region) {
+            add(["grafana", "tlsCertificateArn"], `expected a certificate in aws.region ${s.aws.region}, given one in ${certRegion}`);
+        }
+    }
+    return problems;
+}
