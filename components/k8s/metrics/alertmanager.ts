@@ -1,0 +1,268 @@
+/**
+ * Alertmanager configuration (kube-prometheus-stack `alertmanager.config`) and its notification
+ * templates (`alertmanager.templateFiles`).
+ *
+ * Credentials are never in the config: receivers read them from files of the Kubernetes Secret
+ * listed in `alertmanagerSpec.secrets`, which the operator mounts at
+ * /etc/alertmanager/secrets/<secret>/<key> (`api_url_file` needs Alertmanager >= 0.22,
+ * `routing_key_file` >= 0.25).
+ */
+import { alertmanagerSecretPath } from "../../endpoints";
+import { ALERTS } from "./rules";
+
+/** Key of the Slack incoming-webhook URL in the receivers Secret. */
+export const SLACK_WEBHOOK_KEY = "slack-webhook-url";
+/** Key of the PagerDuty Events API v2 routing key in the receivers Secret. */
+export const PAGERDUTY_ROUTING_KEY_KEY = "pagerduty-routing-key";
+
+/** Receiver names. */
+export const RECEIVERS = {
+    /** Drops notifications: the root default, Watchdog and InfoInhibitor. */
+    none: "null",
+    slack: "slack",
+    pagerduty: "pagerduty",
+} as const;
+
+/**
+ * kps stores `templateFiles` in the Alertmanager config Secret, which the operator mounts at
+ * /etc/alertmanager/config/; the chart's own default config loads `*.tmpl` from there.
+ */
+export const TEMPLATE_DIR = "/etc/alertmanager/config";
+/** Name of the notification template file (a key of `alertmanager.templateFiles`). */
+export const TEMPLATE_FILE = "plg-notifications.tmpl";
+
+/** Template names defined in TEMPLATE_FILE. */
+export const TEMPLATES = {
+    title: "plg.title",
+    slackText: "plg.slack.text",
+    pagerdutyDescription: "plg.pagerduty.description",
+} as const;
+
+/** Settings of the Alertmanager configuration. */
+export interface AlertmanagerInput {
+    /** Labels notifications are grouped by, e.g. ["alertname", "namespace"]. */
+    readonly groupBy: readonly string[];
+    /** Wait before the first notification of a new group, e.g. "30s". */
+    readonly groupWait: string;
+    /** Wait before notifying about new alerts added to a group, e.g. "5m". */
+    readonly groupInterval: string;
+    /** Wait before re-sending a still-firing notification, e.g. "4h". */
+    readonly repeatInterval: string;
+    /** Slack receiver: gets critical and warning alerts. */
+    readonly slack: {
+        /** Whether Slack notifications are sent (the Secret must then hold SLACK_WEBHOOK_KEY). */
+        readonly enabled: boolean;
+        /** Channel to post to, e.g. "#alerts-prod" (the webhook's default channel when empty). */
+        readonly channel: string;
+    };
+    /** PagerDuty receiver: gets critical alerts. */
+    readonly pagerduty: {
+        /** Whether PagerDuty incidents are opened (the Secret must then hold PAGERDUTY_ROUTING_KEY_KEY). */
+        readonly enabled: boolean;
+    };
+    /** Kubernetes Secret with the receiver credentials (endpoints.kps.receiverSecretName), mounted via alertmanagerSpec.secrets. */
+    readonly secretName: string;
+}
+
+/** A route of the routing tree. */
+export interface AlertmanagerRoute {
+    /** Receiver of matching alerts. */
+    readonly receiver: string;
+    /** Label matchers, e.g. `severity="critical"`. */
+    readonly matchers?: readonly string[];
+    /** Keep matching sibling routes after this one. */
+    readonly continue?: boolean;
+    /** Grouping labels (root route). */
+    readonly group_by?: readonly string[];
+    /** Root route: first notification delay. */
+    readonly group_wait?: string;
+    /** Root route: delay between group updates. */
+    readonly group_interval?: string;
+    /** Root route: re-notification delay. */
+    readonly repeat_interval?: string;
+    /** Child routes. */
+    readonly routes?: readonly AlertmanagerRoute[];
+}
+
+/** Slack receiver settings. */
+export interface SlackConfig {
+    /** File holding the webhook URL. */
+    readonly api_url_file: string;
+    /** Channel. */
+    readonly channel?: string;
+    /** Notify when alerts resolve. */
+    readonly send_resolved: boolean;
+    /** Message title (template). */
+    readonly title: string;
+    /** Message text (template). */
+    readonly text: string;
+}
+
+/** PagerDuty receiver settings. */
+export interface PagerdutyConfig {
+    /** File holding the Events API v2 routing key. */
+    readonly routing_key_file: string;
+    /** Resolve incidents when alerts resolve. */
+    readonly send_resolved: boolean;
+    /** Incident summary (template). */
+    readonly description: string;
+    /** PagerDuty severity. */
+    readonly severity: string;
+}
+
+/** A receiver. */
+export interface Receiver {
+    /** Name routes refer to. */
+    readonly name: string;
+    /** Slack integrations. */
+    readonly slack_configs?: readonly SlackConfig[];
+    /** PagerDuty integrations. */
+    readonly pagerduty_configs?: readonly PagerdutyConfig[];
+}
+
+/** An inhibition: a firing source alert mutes matching target alerts. */
+export interface InhibitRule {
+    /** Matchers of the muting alert. */
+    readonly source_matchers: readonly string[];
+    /** Matchers of the muted alerts. */
+    readonly target_matchers: readonly string[];
+    /** Labels that must be equal on both. */
+    readonly equal?: readonly string[];
+}
+
+/** The Alertmanager configuration file. */
+export interface AlertmanagerConfig {
+    /** Global settings. */
+    readonly global: { readonly resolve_timeout: string };
+    /** Routing tree. */
+    readonly route: AlertmanagerRoute;
+    /** Receivers (only those a route uses). */
+    readonly receivers: readonly Receiver[];
+    /** Inhibitions. */
+    readonly inhibit_rules: readonly InhibitRule[];
+    /** Template file globs. */
+    readonly templates: readonly string[];
+}
+
+/** Configuration plus the template files it loads (file name -> content). */
+export interface AlertmanagerBuild {
+    /** For `alertmanager.config`. */
+    readonly config: AlertmanagerConfig;
+    /** For `alertmanager.templateFiles`. */
+    readonly templates: Record<string, string>;
+}
+
+/**
+ * Title: status, count and alert name. Slack text: per alert its summary, description, links and
+ * every label, so a message is useful without opening Grafana.
+ */
+const TEMPLATE_TEXT = `{{ define "${TEMPLATES.title}" -}}
+[{{ .Status | toUpper }}{{ if eq .Status "firing" }}:{{ .Alerts.Firing | len }}{{ end }}] {{ .CommonLabels.alertname }}{{ if .CommonLabels.namespace }} ({{ .CommonLabels.namespace }}){{ end }}
+{{- end }}
+
+{{ define "${TEMPLATES.slackText}" -}}
+{{ range .Alerts -}}
+*{{ .Annotations.summary }}*
+{{ .Annotations.description }}
+{{ if .Annotations.runbook_url }}Runbook: {{ .Annotations.runbook_url }}
+{{ end }}{{ if .Annotations.dashboard }}Dashboard: {{ .Annotations.dashboard }}
+{{ end }}Labels:{{ range .Labels.SortedPairs }} \`{{ .Name }}={{ .Value }}\`{{ end }}
+
+{{ end -}}
+{{- end }}
+
+{{ define "${TEMPLATES.pagerdutyDescription}" -}}
+{{ template "${TEMPLATES.title}" . }}: {{ .CommonAnnotations.summary }}
+{{- end }}
+`;
+
+const quoted = (name: string, value: string): string => `${name}="${value}"`;
+
+/** Builds the configuration and template files; no secret value is ever an input or an output. */
+export function buildAlertmanagerConfig(input: AlertmanagerInput): AlertmanagerBuild {
+    if (input.slack.enabled && !input.slack.channel) {
+        throw new Error("alertmanager: slack.channel is required when Slack is enabled");
+    }
+    const useTemplate = (name: string): string => `{{ template "${name}" . }}`;
+    const receivers: Receiver[] = [{ name: RECEIVERS.none }];
+    const routes: AlertmanagerRoute[] = [
+        // Watchdog fires all the time to prove the pipeline works; it is not for humans.
+        { receiver: RECEIVERS.none, matchers: [quoted("alertname", "Watchdog")] },
+        // kps' InfoInhibitor only exists to mute info alerts (see inhibit_rules).
+        { receiver: RECEIVERS.none, matchers: [quoted("alertname", "InfoInhibitor")] },
+    ];
+
+    if (input.pagerduty.enabled) {
+        receivers.push({
+            name: RECEIVERS.pagerduty,
+            pagerduty_configs: [
+                {
+                    routing_key_file: alertmanagerSecretPath(input.secretName, PAGERDUTY_ROUTING_KEY_KEY),
+                    send_resolved: true,
+                    description: useTemplate(TEMPLATES.pagerdutyDescription),
+                    severity: "critical",
+                },
+            ],
+        });
+        // continue: the same critical alert also goes to Slack for context.
+        routes.push({
+            receiver: RECEIVERS.pagerduty,
+            matchers: [quoted("severity", "critical")],
+            ...(input.slack.enabled ? { continue: true } : {}),
+        });
+    }
+    if (input.slack.enabled) {
+        receivers.push({
+            name: RECEIVERS.slack,
+            slack_configs: [
+                {
+                    api_url_file: alertmanagerSecretPath(input.secretName, SLACK_WEBHOOK_KEY),
+                    channel: input.slack.channel,
+                    send_resolved: true,
+                    title: useTemplate(TEMPLATES.title),
+                    text: useTemplate(TEMPLATES.slackText),
+                },
+            ],
+        });
+        routes.push({ receiver: RECEIVERS.slack, matchers: ['severity=~"critical|warning"'] });
+    }
+
+    const config: AlertmanagerConfig = {
+        global: { resolve_timeout: "5m" },
+        route: {
+            receiver: RECEIVERS.none,
+            group_by: [...input.groupBy],
+            group_wait: input.groupWait,
+            group_interval: input.groupInterval,
+            repeat_interval: input.repeatInterval,
+            routes,
+        },
+        receivers,
+        inhibit_rules: [
+            {
+                source_matchers: [quoted("severity", "critical")],
+                target_matchers: ['severity=~"warning|info"'],
+                equal: ["namespace", "alertname"],
+            },
+            {
+                source_matchers: [quoted("severity", "warning")],
+                target_matchers: [quoted("severity", "info")],
+                equal: ["namespace", "alertname"],
+            },
+            // A page about a fast burn makes the slow-burn ticket for the same service redundant.
+            {
+                source_matchers: [quoted("alertname", ALERTS.errorBudgetBurnFast)],
+                target_matchers: [quoted("alertname", ALERTS.errorBudgetBurnSlow)],
+                equal: ["namespace", "service"],
+            },
+            // kps' pattern: InfoInhibitor mutes info alerts of its namespace (it is routed to "null").
+            {
+                source_matchers: [quoted("alertname", "InfoInhibitor")],
+                target_matchers: [quoted("severity", "info")],
+                equal: ["namespace"],
+            },
+        ],
+        templates: [`${TEMPLATE_DIR}/*.tmpl`],
+    };
+    return { config, templates: { [TEMPLATE_FILE]: TEMPLATE_TEXT } };
+}

@@ -1,0 +1,364 @@
+/**
+ * promtool unit tests (`promtool test rules`) for the rules of rules.ts.
+ *
+ * Synthetic series are derived from the same settings as the rules (thresholds, `for`, the
+ * status label, the SLO objective), so changing a threshold keeps every test meaningful: each
+ * alert gets a case that fires exactly when it should (silent one evaluation earlier, firing with
+ * the exact labels and annotation text) and a healthy case that stays silent.
+ */
+import {
+    ALERTS,
+    BURN_RATE_WINDOWS,
+    alertDefinitions,
+    resolveRulesInput,
+    sloErrorRatioRecord,
+    type AlertDefinition,
+    type AlertName,
+    type MetricsRulesInput,
+    type ResolvedRulesInput,
+    type ValueFormat,
+} from "./rules";
+import { formatDuration, formatNumber, humanizeDuration, humanizePercentage, parseDuration } from "./promql";
+
+/** One input series in promtool's expanding notation. */
+export interface PromtoolSeries {
+    /** Series selector with labels, e.g. `up{job="x"}`. */
+    readonly series: string;
+    /** Values, e.g. `0+60x20` (start, increment per interval, repetitions). */
+    readonly values: string;
+}
+
+/** One expected firing alert. */
+export interface PromtoolExpectedAlert {
+    /** Labels of the alert (promtool adds `alertname`). */
+    readonly exp_labels: Readonly<Record<string, string>>;
+    /** Annotations after template expansion. */
+    readonly exp_annotations: Readonly<Record<string, string>>;
+}
+
+/** Expectation about one alert name at one evaluation time. */
+export interface PromtoolAlertRuleTest {
+    /** Time since the start of the series, e.g. "3m". */
+    readonly eval_time: string;
+    /** Alert under test. */
+    readonly alertname: string;
+    /** Every alert of that name firing at eval_time ([] = silent). */
+    readonly exp_alerts: readonly PromtoolExpectedAlert[];
+}
+
+/** One expected sample of a PromQL expression. */
+export interface PromtoolExpectedSample {
+    /** Series labels in selector form, e.g. `{namespace="a"}`. */
+    readonly labels: string;
+    /** Sample value. */
+    readonly value: number;
+}
+
+/** Expectation about a PromQL expression at one evaluation time. */
+export interface PromtoolExprTest {
+    /** Expression evaluated against input series and recorded rules. */
+    readonly expr: string;
+    /** Time since the start of the series. */
+    readonly eval_time: string;
+    /** Every expected result sample. */
+    readonly exp_samples: readonly PromtoolExpectedSample[];
+}
+
+/** A promtool test group: its own series and expectations. */
+export interface PromtoolTestGroup {
+    /** Human-readable name shown by promtool on failure. */
+    readonly name: string;
+    /** Spacing of input samples. */
+    readonly interval: string;
+    /** Input series. */
+    readonly input_series: readonly PromtoolSeries[];
+    /** Alert expectations. */
+    readonly alert_rule_test?: readonly PromtoolAlertRuleTest[];
+    /** Expression expectations. */
+    readonly promql_expr_test?: readonly PromtoolExprTest[];
+}
+
+/** The `promtool test rules` file format. */
+export interface PromtoolTestFile {
+    /** Rule files under test, relative to the test file. */
+    readonly rule_files: readonly string[];
+    /** Rule evaluation interval. */
+    readonly evaluation_interval: string;
+    /** Test groups. */
+    readonly tests: readonly PromtoolTestGroup[];
+}
+
+/** Sample spacing and rule evaluation interval of every test. */
+const STEP_MS = 60_000;
+const STEP = formatDuration(STEP_MS);
+/** Requests per step in ratio tests: error ratios are k/1000, exact enough for humanized text. */
+const REQUESTS_PER_STEP = 1000;
+/** Observations per step in latency tests. */
+const OBSERVATIONS_PER_STEP = 100;
+
+/** Label values the synthetic series carry for the aggregation labels. */
+function groupValues(r: ResolvedRulesInput): Record<string, string> {
+    const known: Record<string, string> = { namespace: "shop", service: "checkout", job: "checkout" };
+    const out: Record<string, string> = {};
+    for (const l of [...r.groupBy, "job"]) out[l] = known[l] ?? `${l}-a`;
+    return out;
+}
+
+function selector(metric: string, labels: Record<string, string>): string {
+    const body = Object.entries(labels)
+        .map(([k, v]) => `${k}="${v}"`)
+        .join(", ");
+    return `${metric}{${body}}`;
+}
+
+/** `count` samples growing by `perStep`, as promtool notation. */
+function counter(perStep: number, steps: number, start = 0): string {
+    return `${start}+${perStep}x${steps}`;
+}
+
+function renderValue(format: ValueFormat, v: number): string {
+    switch (format) {
+        case "percentage":
+            return humanizePercentage(v);
+        case "duration":
+            return humanizeDuration(v);
+        case "count":
+            return formatNumber(v);
+    }
+}
+
+interface Ctx {
+    readonly r: ResolvedRulesInput;
+    readonly defs: ReadonlyMap<AlertName, AlertDefinition>;
+    readonly groups: Record<string, string>;
+}
+
+function def(ctx: Ctx, name: AlertName): AlertDefinition {
+    const d = ctx.defs.get(name);
+    if (!d) throw new Error(`no alert ${name}`);
+    return d;
+}
+
+function expectedAlert(ctx: Ctx, d: AlertDefinition, value: number): PromtoolExpectedAlert {
+    const labels: Record<string, string> = {};
+    for (const l of d.resultLabels) labels[l] = ctx.groups[l] ?? "";
+    return {
+        exp_labels: { ...labels, severity: d.severity },
+        exp_annotations: d.annotations((l) => ctx.groups[l] ?? "", renderValue(d.valueFormat, value)),
+    };
+}
+
+/**
+ * When the alert fires if its expression holds from `firstTrueMs` on: rules run every STEP, and a
+ * pending alert fires at the first evaluation at least `for` after it became active.
+ */
+function fireTimeMs(d: AlertDefinition, firstTrueMs: number): number {
+    return firstTrueMs + Math.ceil(parseDuration(d.for) / STEP_MS) * STEP_MS;
+}
+
+/** Silent one evaluation before the fire time (when `for` > 0), firing at it. */
+function firesOnTime(ctx: Ctx, d: AlertDefinition, firstTrueMs: number, value: number): PromtoolAlertRuleTest[] {
+    const at = fireTimeMs(d, firstTrueMs);
+    const tests: PromtoolAlertRuleTest[] = [];
+    if (at - STEP_MS >= firstTrueMs && parseDuration(d.for) > 0) {
+        tests.push({ eval_time: formatDuration(at - STEP_MS), alertname: d.name, exp_alerts: [] });
+    }
+    tests.push({ eval_time: formatDuration(at), alertname: d.name, exp_alerts: [expectedAlert(ctx, d, value)] });
+    return tests;
+}
+
+function silentAt(d: AlertDefinition, atMs: number): PromtoolAlertRuleTest[] {
+    return [{ eval_time: formatDuration(atMs), alertname: d.name, exp_alerts: [] }];
+}
+
+/** Two request counters (5xx and 2xx) whose 5xx share is errors/REQUESTS_PER_STEP per step. */
+function requestSeries(
+    ctx: Ctx,
+    statusLabel: string,
+    phases: readonly { readonly errors: number; readonly steps: number }[],
+): PromtoolSeries[] {
+    const labels: Record<string, string> = { ...ctx.groups, pod: "checkout-0" };
+    const build = (perStep: (errors: number) => number): string => {
+        let value = 0;
+        const parts: string[] = [];
+        phases.forEach((p, i) => {
+            const inc = perStep(p.errors);
+            // The first phase starts at sample 0; later phases continue one step after the last value.
+            const start = i === 0 ? 0 : value + inc;
+            const reps = i === 0 ? p.steps : p.steps - 1;
+            parts.push(counter(inc, reps, start));
+            value = start + inc * reps;
+        });
+        return parts.join(" ");
+    };
+    return [
+        { series: selector(ctx.r.requests, { ...labels, [statusLabel]: "500" }), values: build((e) => e) },
+        {
+            series: selector(ctx.r.requests, { ...labels, [statusLabel]: "200" }),
+            values: build((e) => REQUESTS_PER_STEP - e),
+        },
+    ];
+}
+
+/** Errors per step that put the ratio clearly above `threshold` (capped at 100%). */
+function errorsAbove(threshold: number): number {
+    return Math.min(REQUESTS_PER_STEP, Math.ceil(2 * threshold * REQUESTS_PER_STEP));
+}
+
+/** Errors per step that keep the ratio clearly below `threshold`. */
+function errorsBelow(threshold: number): number {
+    return Math.floor((threshold * REQUESTS_PER_STEP) / 2);
+}
+
+function stepsFor(untilMs: number): number {
+    return untilMs / STEP_MS + 5;
+}
+
+function highErrorRateTests(ctx: Ctx, input: MetricsRulesInput): PromtoolTestGroup[] {
+    const d = def(ctx, ALERTS.highErrorRate);
+    const at = fireTimeMs(d, STEP_MS); // rate() needs two samples: first value at one step
+    const steps = stepsFor(at);
+    const bad = errorsAbove(input.errorRateThreshold);
+    const ok = errorsBelow(input.errorRateThreshold);
+    // The guide's trap: the same failing traffic, labelled with a different status label name.
+    const otherLabel = ctx.r.statusLabel === "status" ? "code" : "status";
+    return [
+        {
+            name: `${d.name} fires on a 5xx ratio of ${humanizePercentage(bad / REQUESTS_PER_STEP)} labelled ${ctx.r.statusLabel}`,
+            interval: STEP,
+            input_series: requestSeries(ctx, ctx.r.statusLabel, [{ errors: bad, steps }]),
+            alert_rule_test: firesOnTime(ctx, d, STEP_MS, bad / REQUESTS_PER_STEP),
+        },
+        {
+            name: `${d.name} stays silent on a 5xx ratio of ${humanizePercentage(ok / REQUESTS_PER_STEP)}`,
+            interval: STEP,
+            input_series: requestSeries(ctx, ctx.r.statusLabel, [{ errors: ok, steps }]),
+            alert_rule_test: silentAt(d, at),
+        },
+        {
+            name: `${d.name} ignores status codes in a "${otherLabel}" label (only ${ctx.r.statusLabel} counts)`,
+            interval: STEP,
+            input_series: requestSeries(ctx, otherLabel, [{ errors: bad, steps }]),
+            alert_rule_test: silentAt(d, at),
+        },
+    ];
+}
+
+function latencyTests(ctx: Ctx, input: MetricsRulesInput): PromtoolTestGroup[] {
+    const d = def(ctx, ALERTS.highLatencyP95);
+    const t = input.latencyP95ThresholdSeconds;
+    const bounds = [t / 2, t, 2 * t, 4 * t];
+    const at = fireTimeMs(d, STEP_MS);
+    const steps = stepsFor(at);
+    const labels: Record<string, string> = { ...ctx.groups, pod: "checkout-0" };
+    // Every observation lands in the bucket whose upper bound is bounds[bucket].
+    const histogram = (bucket: number): PromtoolSeries[] =>
+        [...bounds.map(formatNumber), "+Inf"].map((le, i) => ({
+            series: selector(ctx.r.latencyBuckets, { ...labels, le }),
+            values: counter(i >= bucket ? OBSERVATIONS_PER_STEP : 0, steps),
+        }));
+    // All in (2t, 4t]: histogram_quantile interpolates linearly, p95 = 2t + 0.95 * 2t.
+    const slowP95 = 2 * t + 0.95 * (4 * t - 2 * t);
+    return [
+        {
+            name: `${d.name} fires when p95 is ${humanizeDuration(slowP95)}`,
+            interval: STEP,
+            input_series: histogram(3),
+            alert_rule_test: firesOnTime(ctx, d, STEP_MS, slowP95),
+        },
+        {
+            name: `${d.name} stays silent when every request is under ${formatNumber(t / 2)}s`,
+            interval: STEP,
+            input_series: histogram(0),
+            alert_rule_test: silentAt(d, at),
+        },
+    ];
+}
+
+function targetDownTests(ctx: Ctx): PromtoolTestGroup[] {
+    const d = def(ctx, ALERTS.scrapeTargetDown);
+    const at = fireTimeMs(d, 0); // no rate(): true from the first sample
+    const steps = stepsFor(at);
+    const up = (value: number): PromtoolSeries[] => [
+        { series: selector("up", { ...ctx.groups, instance: "10.0.0.1:8080" }), values: `${value}x${steps}` },
+        // A healthy second target of the same job: one dead target is enough to alert.
+        { series: selector("up", { ...ctx.groups, instance: "10.0.0.2:8080" }), values: `1x${steps}` },
+    ];
+    return [
+        {
+            name: `${d.name} fires when a target has been down for ${d.for}`,
+            interval: STEP,
+            input_series: up(0),
+            alert_rule_test: firesOnTime(ctx, d, 0, 1),
+        },
+        { name: `${d.name} stays silent when targets are up`, interval: STEP, input_series: up(1), alert_rule_test: silentAt(d, at) },
+    ];
+}
+
+function burnTests(ctx: Ctx): PromtoolTestGroup[] {
+    const out: PromtoolTestGroup[] = [];
+    const budget = ctx.r.errorBudget;
+    for (const [name, w] of [
+        [ALERTS.errorBudgetBurnFast, BURN_RATE_WINDOWS.fast],
+        [ALERTS.errorBudgetBurnSlow, BURN_RATE_WINDOWS.slow],
+    ] as const) {
+        const d = def(ctx, name);
+        const threshold = w.factor * budget;
+        const at = fireTimeMs(d, STEP_MS);
+        const steps = stepsFor(at);
+        const bad = errorsAbove(threshold);
+        const ok = errorsBelow(threshold);
+        out.push(
+            {
+                name: `${name} fires on a ${humanizePercentage(bad / REQUESTS_PER_STEP)} 5xx ratio (budget ${formatNumber(budget)} x ${w.factor})`,
+                interval: STEP,
+                input_series: requestSeries(ctx, ctx.r.statusLabel, [{ errors: bad, steps }]),
+                alert_rule_test: firesOnTime(ctx, d, STEP_MS, bad / REQUESTS_PER_STEP),
+            },
+            {
+                name: `${name} stays silent on a ${humanizePercentage(ok / REQUESTS_PER_STEP)} 5xx ratio`,
+                interval: STEP,
+                input_series: requestSeries(ctx, ctx.r.statusLabel, [{ errors: ok, steps }]),
+                alert_rule_test: silentAt(d, at),
+            },
+        );
+        // After the errors stop, the short window clears the alert although the long one is still high.
+        const longSteps = parseDuration(w.long) / STEP_MS;
+        // One step more than the short window, so that window sees a flat error counter.
+        const recovery = parseDuration(w.short) / STEP_MS + 1;
+        const recoveredAt = (longSteps + recovery) * STEP_MS;
+        const groupSelector = selector("", Object.fromEntries(ctx.r.groupBy.map((l) => [l, ctx.groups[l] ?? ""])));
+        out.push({
+            name: `${name} clears once the ${w.short} window recovers, while the ${w.long} window is still above ${formatNumber(threshold)}`,
+            interval: STEP,
+            input_series: requestSeries(ctx, ctx.r.statusLabel, [
+                { errors: bad, steps: longSteps },
+                { errors: 0, steps: recovery },
+            ]),
+            alert_rule_test: silentAt(d, recoveredAt),
+            promql_expr_test: [
+                {
+                    expr: `${sloErrorRatioRecord(w.long)} > bool (${w.factor} * ${formatNumber(budget)})`,
+                    eval_time: formatDuration(recoveredAt),
+                    exp_samples: [{ labels: groupSelector, value: 1 }],
+                },
+            ],
+        });
+    }
+    return out;
+}
+
+/**
+ * Builds the promtool test file for the rules `buildPrometheusRules(input)` writes to
+ * `ruleFileName` (path relative to the test file).
+ */
+export function buildPrometheusRuleTests(input: MetricsRulesInput, ruleFileName: string): PromtoolTestFile {
+    const r = resolveRulesInput(input);
+    const defs = new Map(alertDefinitions(input).map((d) => [d.name, d] as const));
+    const ctx: Ctx = { r, defs, groups: groupValues(r) };
+    return {
+        rule_files: [ruleFileName],
+        evaluation_interval: STEP,
+        tests: [...highErrorRateTests(ctx, input), ...latencyTests(ctx, input), ...targetDownTests(ctx), ...burnTests(ctx)],
+    };
+}

@@ -1,0 +1,387 @@
+/**
+ * Prometheus rules for HTTP services and scrape targets, as a promtool `check rules` file.
+ *
+ * Any service exposing `http_requests_total` (with the status-code label named by
+ * `httpStatusLabel`) and `http_request_latency_seconds` gets error-rate, latency and SLO
+ * burn-rate alerts, aggregated by `groupBy`. The status label is a setting because the guide's
+ * rule filtered `status=~"5.."` while its app labelled the counter `http_status`, so the alert
+ * could never fire; rule-tests.ts proves the configured label is the one that matters.
+ */
+import {
+    assertLabelName,
+    assertMetricName,
+    by,
+    formatNumber,
+    formatPercent,
+    parseDuration,
+} from "./promql";
+
+/** Uid of the RED (rate, errors, duration) dashboard that alert annotations link to. */
+export const RED_DASHBOARD_UID = "plg-red";
+/** Default request counter name (the guide's app). */
+export const DEFAULT_REQUESTS_METRIC = "http_requests_total";
+/** Default latency histogram base name (the guide's app); `_bucket` is appended. */
+export const DEFAULT_LATENCY_HISTOGRAM = "http_request_latency_seconds";
+/** Window of the error-ratio and latency rates used by HighErrorRate and HighLatencyP95. */
+export const RATE_WINDOW = "5m";
+/** How long a target must be down before ScrapeTargetDown fires, unless set. */
+export const DEFAULT_TARGET_DOWN_FOR = "5m";
+
+/** Alert names, exported so Alertmanager routes/inhibitions and tests refer to the same strings. */
+export const ALERTS = {
+    highErrorRate: "HighErrorRate",
+    highLatencyP95: "HighLatencyP95",
+    // Not "TargetDown": kube-prometheus-stack ships an alert of that name (percentage of a job's
+    // targets down); values.ts disables it so a dead target notifies once, through this rule.
+    scrapeTargetDown: "ScrapeTargetDown",
+    errorBudgetBurnFast: "ErrorBudgetBurnFast",
+    errorBudgetBurnSlow: "ErrorBudgetBurnSlow",
+} as const;
+/** One of the alert names above. */
+export type AlertName = (typeof ALERTS)[keyof typeof ALERTS];
+
+/**
+ * Multi-window, multi-burn-rate SLO alerts (Google SRE workbook, ch. 5): a burn rate of 14.4
+ * spends 2% of a 30-day budget in 1 h (page); 6 spends 5% in 6 h (ticket). The short window
+ * makes the alert stop soon after the errors stop.
+ */
+export const BURN_RATE_WINDOWS = {
+    fast: { factor: 14.4, long: "1h", short: "5m", for: "2m", severity: "critical" },
+    slow: { factor: 6, long: "6h", short: "30m", for: "15m", severity: "warning" },
+} as const;
+
+/** Every window an SLO error ratio is recorded for. */
+export const SLO_WINDOWS = ["5m", "30m", "1h", "6h"] as const;
+/** One of the recorded SLO windows. */
+export type SloWindow = (typeof SLO_WINDOWS)[number];
+
+/** Name of the recording rule holding the 5xx ratio over `window`, e.g. `slo:http_error_ratio:rate5m`. */
+export function sloErrorRatioRecord(window: SloWindow): string {
+    return `slo:http_error_ratio:rate${window}`;
+}
+
+/** Alert severities used by these rules (Alertmanager routes on them). */
+export type Severity = "critical" | "warning";
+
+/** Settings of the HTTP/SLO/target rules. */
+export interface MetricsRulesInput {
+    /** Name of the label carrying the HTTP status code on the request counter (default in config: `http_status`). */
+    readonly httpStatusLabel: string;
+    /** 5xx ratio above which HighErrorRate fires, in (0, 1), e.g. 0.05. */
+    readonly errorRateThreshold: number;
+    /** How long the ratio must stay above the threshold, a Prometheus duration, e.g. "1m". */
+    readonly errorRateFor: string;
+    /** p95 latency in seconds above which HighLatencyP95 fires. */
+    readonly latencyP95ThresholdSeconds: number;
+    /** How long p95 must stay above the threshold, e.g. "5m". */
+    readonly latencyFor: string;
+    /** Availability SLO as a ratio in (0, 1), e.g. 0.999; the error budget is 1 - objective. */
+    readonly availabilityObjective: number;
+    /** Base URL of the runbooks; each alert links to `<base>/<alertname in lower case>`. */
+    readonly runbookBaseUrl: string;
+    /** Public Grafana URL; when absent, dashboard links are relative (`/d/<uid>`). */
+    readonly dashboardBaseUrl?: string;
+    /** Labels alerts and SLO ratios are aggregated by, e.g. ["namespace", "service"]; also the dashboard variables. */
+    readonly groupBy: readonly string[];
+    /** How long a scrape target must be down before ScrapeTargetDown fires (default 5m). */
+    readonly targetDownFor?: string;
+    /** Request counter name (default `http_requests_total`). */
+    readonly requestsMetric?: string;
+    /** Latency histogram base name without `_bucket` (default `http_request_latency_seconds`). */
+    readonly latencyHistogram?: string;
+}
+
+/** A recording rule. */
+export interface RecordingRule {
+    /** Name of the series written. */
+    readonly record: string;
+    /** PromQL expression. */
+    readonly expr: string;
+}
+
+/** An alerting rule. */
+export interface AlertingRule {
+    /** Alert name. */
+    readonly alert: string;
+    /** PromQL expression; every result series is an alert. */
+    readonly expr: string;
+    /** How long the expression must hold before the alert fires. */
+    readonly for?: string;
+    /** Labels added to the alert (at least `severity`). */
+    readonly labels: Readonly<Record<string, string>>;
+    /** Annotations (Go templates): summary, description, runbook_url, dashboard. */
+    readonly annotations: Readonly<Record<string, string>>;
+}
+
+/** A rule of either kind. */
+export type Rule = RecordingRule | AlertingRule;
+
+/** A rule group: rules evaluated in order, every evaluation interval. */
+export interface RuleGroup {
+    /** Group name, unique in the file. */
+    readonly name: string;
+    /** Rules, evaluated in order (recording rules before the alerts that read them). */
+    readonly rules: readonly Rule[];
+}
+
+/** The promtool `check rules` / PrometheusRule `spec` format. */
+export interface RuleFile {
+    /** Rule groups. */
+    readonly groups: readonly RuleGroup[];
+}
+
+/** How an alert's `$value` is shown in its description. */
+export type ValueFormat = "percentage" | "duration" | "count";
+
+/**
+ * An alert with its annotation text as a function of label and value renderings: rules.ts renders
+ * it with Go template placeholders, rule-tests.ts with the concrete values promtool must produce.
+ */
+export interface AlertDefinition {
+    /** Alert name. */
+    readonly name: AlertName;
+    /** Severity label. */
+    readonly severity: Severity;
+    /** PromQL expression. */
+    readonly expr: string;
+    /** `for` duration. */
+    readonly for: string;
+    /** Labels the expression's result carries (the aggregation labels). */
+    readonly resultLabels: readonly string[];
+    /** How `$value` is formatted in the description. */
+    readonly valueFormat: ValueFormat;
+    /** Annotations given a rendering of each label and of the value. */
+    annotations(label: (name: string) => string, value: string): Record<string, string>;
+}
+
+function uniq(items: readonly string[]): string[] {
+    return [...new Set(items)];
+}
+
+function checkRatio(value: number, what: string): void {
+    if (!(value > 0 && value < 1)) throw new Error(`${what} must be between 0 and 1 (exclusive), got ${value}`);
+}
+
+/** Validated, defaulted settings shared by the rule and test builders. */
+export interface ResolvedRulesInput {
+    /** Status label name. */
+    readonly statusLabel: string;
+    /** Aggregation labels. */
+    readonly groupBy: readonly string[];
+    /** Request counter. */
+    readonly requests: string;
+    /** Histogram `_bucket` series name. */
+    readonly latencyBuckets: string;
+    /** Error budget (1 - objective). */
+    readonly errorBudget: number;
+    /** ScrapeTargetDown `for`. */
+    readonly targetDownFor: string;
+}
+
+/** Validates the input and fills defaults; throws with every problem found. */
+export function resolveRulesInput(input: MetricsRulesInput): ResolvedRulesInput {
+    const problems: string[] = [];
+    const attempt = (f: () => void): void => {
+        try {
+            f();
+        } catch (e) {
+            problems.push((e as Error).message);
+        }
+    };
+    attempt(() => assertLabelName(input.httpStatusLabel, "httpStatusLabel"));
+    attempt(() => checkRatio(input.errorRateThreshold, "errorRateThreshold"));
+    attempt(() => checkRatio(input.availabilityObjective, "availabilityObjective"));
+    attempt(() => {
+        if (!(input.latencyP95ThresholdSeconds > 0)) throw new Error(`latencyP95ThresholdSeconds must be > 0`);
+    });
+    for (const [key, d] of [
+        ["errorRateFor", input.errorRateFor],
+        ["latencyFor", input.latencyFor],
+        ["targetDownFor", input.targetDownFor ?? DEFAULT_TARGET_DOWN_FOR],
+    ] as const) {
+        attempt(() => {
+            try {
+                parseDuration(d);
+            } catch {
+                throw new Error(`${key} "${d}" is not a Prometheus duration`);
+            }
+        });
+    }
+    attempt(() => {
+        if (input.groupBy.length === 0) throw new Error("groupBy must name at least one label");
+        input.groupBy.forEach((l) => assertLabelName(l, "groupBy entry"));
+        if (input.groupBy.includes("le")) throw new Error(`groupBy must not contain "le"`);
+    });
+    attempt(() => assertMetricName(input.requestsMetric ?? DEFAULT_REQUESTS_METRIC, "requestsMetric"));
+    attempt(() => assertMetricName(input.latencyHistogram ?? DEFAULT_LATENCY_HISTOGRAM, "latencyHistogram"));
+    const budget = 1 - input.availabilityObjective;
+    // A burn-rate threshold >= 100% errors can never be exceeded: the page would be dead code.
+    if (BURN_RATE_WINDOWS.fast.factor * budget >= 1) {
+        problems.push(
+            `availabilityObjective ${input.availabilityObjective} is too low for a ${BURN_RATE_WINDOWS.fast.factor}x burn-rate alert (needs > ${formatNumber(1 - 1 / BURN_RATE_WINDOWS.fast.factor)})`,
+        );
+    }
+    if (problems.length > 0) throw new Error(`invalid metrics rules input:\n  - ${problems.join("\n  - ")}`);
+    return {
+        statusLabel: input.httpStatusLabel,
+        groupBy: uniq(input.groupBy),
+        requests: input.requestsMetric ?? DEFAULT_REQUESTS_METRIC,
+        latencyBuckets: `${input.latencyHistogram ?? DEFAULT_LATENCY_HISTOGRAM}_bucket`,
+        errorBudget: budget,
+        targetDownFor: input.targetDownFor ?? DEFAULT_TARGET_DOWN_FOR,
+    };
+}
+
+/**
+ * 5xx ratio over `window` per group. The `or 0 * ...` term makes a service with traffic but no
+ * 5xx series yet read 0 instead of vanishing; `> 0` on the denominator drops groups with no
+ * traffic, so 0/0 never produces a series (and never an alert).
+ */
+function errorRatioExpr(r: ResolvedRulesInput, window: string): string {
+    const g = by(r.groupBy);
+    const all = `sum ${g} (rate(${r.requests}[${window}]))`;
+    const errors = `sum ${g} (rate(${r.requests}{${r.statusLabel}=~"5.."}[${window}]))`;
+    return `(${errors} or 0 * ${all}) / (${all} > 0)`;
+}
+
+function joinUrl(base: string, path: string): string {
+    return `${base.replace(/\/+$/, "")}/${path}`;
+}
+
+/** The alerts, with annotation text parametrised over label/value rendering. */
+export function alertDefinitions(input: MetricsRulesInput): AlertDefinition[] {
+    const r = resolveRulesInput(input);
+    const where = (label: (n: string) => string): string => r.groupBy.map(label).join("/");
+    const common = (name: AlertName, label: (n: string) => string): Record<string, string> => {
+        const vars = r.groupBy.map((l) => `var-${l}=${label(l)}`).join("&");
+        const path = `d/${RED_DASHBOARD_UID}?${vars}`;
+        return {
+            runbook_url: joinUrl(input.runbookBaseUrl, name.toLowerCase()),
+            dashboard: input.dashboardBaseUrl ? joinUrl(input.dashboardBaseUrl, path) : `/${path}`,
+        };
+    };
+    const fast = BURN_RATE_WINDOWS.fast;
+    const slow = BURN_RATE_WINDOWS.slow;
+    const budgetText = formatNumber(r.errorBudget);
+    const burnExpr = (w: typeof fast | typeof slow): string =>
+        `${sloErrorRatioRecord(w.long)} > (${w.factor} * ${budgetText}) and ${sloErrorRatioRecord(w.short)} > (${w.factor} * ${budgetText})`;
+    const objective = formatPercent(input.availabilityObjective);
+    const targetLabels = uniq([...r.groupBy, "job"]);
+
+    return [
+        {
+            name: ALERTS.highErrorRate,
+            severity: "critical",
+            expr: `${errorRatioExpr(r, RATE_WINDOW)} > ${formatNumber(input.errorRateThreshold)}`,
+            for: input.errorRateFor,
+            resultLabels: r.groupBy,
+            valueFormat: "percentage",
+            annotations: (label, value) => ({
+                summary: `High HTTP 5xx ratio on ${where(label)}`,
+                description: `${value} of requests to ${where(label)} returned 5xx over the last ${RATE_WINDOW} (threshold ${formatPercent(input.errorRateThreshold)}, label ${r.statusLabel}).`,
+                ...common(ALERTS.highErrorRate, label),
+            }),
+        },
+        {
+            name: ALERTS.highLatencyP95,
+            severity: "warning",
+            // histogram_quantile over zero-rate buckets is NaN, and NaN > x is false: no traffic, no alert.
+            expr: `histogram_quantile(0.95, sum ${by([...r.groupBy, "le"])} (rate(${r.latencyBuckets}[${RATE_WINDOW}]))) > ${formatNumber(input.latencyP95ThresholdSeconds)}`,
+            for: input.latencyFor,
+            resultLabels: r.groupBy,
+            valueFormat: "duration",
+            annotations: (label, value) => ({
+                summary: `High p95 latency on ${where(label)}`,
+                description: `p95 latency of ${where(label)} is ${value} over the last ${RATE_WINDOW} (threshold ${formatNumber(input.latencyP95ThresholdSeconds)}s).`,
+                ...common(ALERTS.highLatencyP95, label),
+            }),
+        },
+        {
+            name: ALERTS.scrapeTargetDown,
+            severity: "warning",
+            expr: `count ${by(targetLabels)} (up == 0)`,
+            for: r.targetDownFor,
+            resultLabels: targetLabels,
+            valueFormat: "count",
+            annotations: (label, value) => ({
+                summary: `Scrape target of job ${label("job")} is down`,
+                description: `${value} target(s) of job ${label("job")} (${where(label)}) cannot be scraped.`,
+                ...common(ALERTS.scrapeTargetDown, label),
+            }),
+        },
+        {
+            name: ALERTS.errorBudgetBurnFast,
+            severity: fast.severity,
+            expr: burnExpr(fast),
+            for: fast.for,
+            resultLabels: r.groupBy,
+            valueFormat: "percentage",
+            annotations: (label, value) => ({
+                summary: `${where(label)} is burning its error budget fast`,
+                description: `${where(label)}: 5xx ratio ${value} over ${fast.long} (and over ${fast.short}) is above ${fast.factor}x the ${objective} SLO budget; 2% of a 30-day budget goes per hour.`,
+                ...common(ALERTS.errorBudgetBurnFast, label),
+            }),
+        },
+        {
+            name: ALERTS.errorBudgetBurnSlow,
+            severity: slow.severity,
+            expr: burnExpr(slow),
+            for: slow.for,
+            resultLabels: r.groupBy,
+            valueFormat: "percentage",
+            annotations: (label, value) => ({
+                summary: `${where(label)} is burning its error budget`,
+                description: `${where(label)}: 5xx ratio ${value} over ${slow.long} (and over ${slow.short}) is above ${slow.factor}x the ${objective} SLO budget.`,
+                ...common(ALERTS.errorBudgetBurnSlow, label),
+            }),
+        },
+    ];
+}
+
+const VALUE_TEMPLATE: Record<ValueFormat, string> = {
+    percentage: "{{ $value | humanizePercentage }}",
+    duration: "{{ $value | humanizeDuration }}",
+    count: "{{ $value }}",
+};
+
+function toAlertingRule(d: AlertDefinition): AlertingRule {
+    return {
+        alert: d.name,
+        expr: d.expr,
+        for: d.for,
+        labels: { severity: d.severity },
+        annotations: d.annotations((l) => `{{ $labels.${l} }}`, VALUE_TEMPLATE[d.valueFormat]),
+    };
+}
+
+/** Rule group names. */
+export const RULE_GROUPS = {
+    http: "plg-http",
+    slo: "plg-http-slo",
+    targets: "plg-targets",
+} as const;
+
+/**
+ * Builds every rule group. SLO recording rules and the burn-rate alerts share a group so the
+ * alerts read ratios recorded in the same evaluation (rules in a group run in order).
+ */
+export function buildPrometheusRules(input: MetricsRulesInput): RuleFile {
+    const r = resolveRulesInput(input);
+    const defs = alertDefinitions(input);
+    const pick = (...names: AlertName[]): AlertingRule[] =>
+        defs.filter((d) => names.includes(d.name)).map(toAlertingRule);
+    const recording: RecordingRule[] = SLO_WINDOWS.map((w) => ({
+        record: sloErrorRatioRecord(w),
+        expr: errorRatioExpr(r, w),
+    }));
+    return {
+        groups: [
+            { name: RULE_GROUPS.http, rules: pick(ALERTS.highErrorRate, ALERTS.highLatencyP95) },
+            {
+                name: RULE_GROUPS.slo,
+                rules: [...recording, ...pick(ALERTS.errorBudgetBurnFast, ALERTS.errorBudgetBurnSlow)],
+            },
+            { name: RULE_GROUPS.targets, rules: pick(ALERTS.scrapeTargetDown) },
+        ],
+    };
+}

@@ -1,0 +1,354 @@
+/**
+ * Helm values for kube-prometheus-stack (chart version in charts.ts), for EKS.
+ *
+ * Every key used here exists in the chart's values.yaml or is read by its templates (checked by
+ * test/metrics-values.test.ts against /work/shared/charts). Names come from endpoints.ts, so the
+ * services other parts connect to never drift with the chart.
+ */
+import { alertmanagerSecretPath, datasourceUids, kps, urls } from "../../endpoints";
+import { CLUSTER_LABEL, ENVIRONMENT_LABEL, PROMETHEUS_REPLICA_LABEL } from "../../labels";
+import type { AlertmanagerConfig } from "./alertmanager";
+
+/** Keys of the Grafana admin Secret (grafana chart defaults, set explicitly so the Secret can be built to match). */
+export const GRAFANA_ADMIN_USER_KEY = "admin-user";
+/** See GRAFANA_ADMIN_USER_KEY. */
+export const GRAFANA_ADMIN_PASSWORD_KEY = "admin-password";
+
+/** How dashboards are discovered: ConfigMaps with this label, in any namespace, foldered by annotation. */
+export const GRAFANA_DASHBOARD_SIDECAR = {
+    label: "grafana_dashboard",
+    labelValue: "1",
+    /** ConfigMap annotation naming the Grafana folder of its dashboards. */
+    folderAnnotation: "grafana_folder",
+} as const;
+
+/** Header Loki reads the tenant from (auth_enabled: true). */
+export const LOKI_TENANT_HEADER = "X-Scope-OrgID";
+
+/** Spreads replicas across availability zones, so a zone outage leaves a replica running. */
+export const ANTI_AFFINITY_TOPOLOGY_KEY = "topology.kubernetes.io/zone";
+
+/** CPU and memory quantities. */
+export interface ResourceQuantities {
+    /** CPU, e.g. "500m". */
+    readonly cpu?: string;
+    /** Memory, e.g. "2Gi". */
+    readonly memory?: string;
+}
+
+/** Container resources. */
+export interface ResourceRequirements {
+    /** Scheduling requests. */
+    readonly requests: ResourceQuantities;
+    /** Limits (memory limit recommended; CPU limit optional). */
+    readonly limits?: ResourceQuantities;
+}
+
+/** Settings of the kube-prometheus-stack release. */
+export interface KpsValuesInput {
+    /** Environment name, written to every series as an external label. */
+    readonly environment: "dev" | "prod";
+    /** Cluster name, written to every series as the `cluster` external label. */
+    readonly clusterName: string;
+    /** StorageClass of every volume, e.g. "gp3". */
+    readonly storageClass: string;
+    /** Prometheus server. */
+    readonly prometheus: {
+        /** Replicas (HA pairs scrape the same targets; Alertmanager deduplicates their alerts). */
+        readonly replicas: number;
+        /** Time-based retention, e.g. "15d". */
+        readonly retention: string;
+        /** Size-based retention, e.g. "45GB"; keep below the volume size. */
+        readonly retentionSize: string;
+        /** Volume size per replica, GiB. */
+        readonly volumeSizeGiB: number;
+        /** Container resources. */
+        readonly resources: ResourceRequirements;
+    };
+    /** Alertmanager. */
+    readonly alertmanager: {
+        /** Replicas (they gossip to deduplicate notifications). */
+        readonly replicas: number;
+        /** Volume size per replica (silences, notification log), GiB. */
+        readonly volumeSizeGiB: number;
+        /** Public URL of Alertmanager, used in notification links. */
+        readonly externalUrl?: string;
+        /** Configuration from buildAlertmanagerConfig(). */
+        readonly config: AlertmanagerConfig;
+        /** Template files from buildAlertmanagerConfig(). */
+        readonly templateFiles: Readonly<Record<string, string>>;
+    };
+    /** Grafana. */
+    readonly grafana: {
+        /** Secret holding the admin user and password (keys GRAFANA_ADMIN_USER_KEY / GRAFANA_ADMIN_PASSWORD_KEY). */
+        readonly adminSecretName: string;
+        /** Public host name, e.g. "grafana.example.com"; sets server.root_url. */
+        readonly hostname?: string;
+        /** Volume size for Grafana's database, GiB. */
+        readonly persistenceSizeGiB: number;
+        /** Ingress; created only when `hostname` is set too. */
+        readonly ingress?: {
+            /** IngressClass, e.g. "alb". */
+            readonly className: string;
+            /** Ingress annotations (e.g. ALB scheme, certificate ARN). */
+            readonly annotations?: Readonly<Record<string, string>>;
+            /** TLS Secret for the host, when TLS terminates at the ingress controller. */
+            readonly tlsSecretName?: string;
+        };
+        /** Loki datasource. */
+        readonly loki: {
+            /** Loki query URL (urls.lokiGateway). */
+            readonly url: string;
+            /** Tenant queried (sent as X-Scope-OrgID). */
+            readonly tenantId: string;
+        };
+    };
+    /** Required (true, prod) or preferred (false, dev) zone anti-affinity for Prometheus and Alertmanager. */
+    readonly hardAntiAffinity: boolean;
+    /** PodDisruptionBudgets for Prometheus and Alertmanager (needs >= 2 replicas, else node drains block). */
+    readonly pdb: boolean;
+    /** Secret with the receiver credentials, mounted into Alertmanager (endpoints.kps.receiverSecretName). */
+    readonly receiverSecretName: string;
+}
+
+/** A Grafana provisioned datasource (the subset used here). */
+export interface GrafanaDatasource {
+    /** Display name. */
+    readonly name: string;
+    /** Plugin type. */
+    readonly type: string;
+    /** Fixed uid that dashboards and links use. */
+    readonly uid: string;
+    /** Server-side access. */
+    readonly access: "proxy";
+    /** URL. */
+    readonly url: string;
+    /** Not editable in the UI: provisioning owns it. */
+    readonly editable: boolean;
+    /** Plain settings. */
+    readonly jsonData: Readonly<Record<string, string | number | boolean>>;
+    /** Settings Grafana stores encrypted (here: the tenant header value, which Grafana only accepts here). */
+    readonly secureJsonData?: Readonly<Record<string, string>>;
+}
+
+/** kube-prometheus-stack values (only the keys set here). */
+export interface KpsValues {
+    /** Stable resource names. */
+    readonly fullnameOverride: string;
+    /** CRDs come from the separate prometheus-operator-crds release. */
+    readonly crds: { readonly enabled: boolean };
+    /** Chart rules. */
+    readonly defaultRules: {
+        /** Install the chart's rules. */
+        readonly create: boolean;
+        /** Rule groups switched off. */
+        readonly rules: Readonly<Record<string, boolean>>;
+        /** Individual alerts switched off. */
+        readonly disabled: Readonly<Record<string, boolean>>;
+    };
+    /** EKS control-plane components are not scrapeable. */
+    readonly kubeControllerManager: { readonly enabled: boolean };
+    /** See kubeControllerManager. */
+    readonly kubeScheduler: { readonly enabled: boolean };
+    /** See kubeControllerManager. */
+    readonly kubeEtcd: { readonly enabled: boolean };
+    /** kube-proxy on EKS binds metrics to 127.0.0.1. */
+    readonly kubeProxy: { readonly enabled: boolean };
+    /** Prometheus. */
+    readonly prometheus: {
+        /** PDB (minAvailable 1, chart default). */
+        readonly podDisruptionBudget: { readonly enabled: boolean };
+        /** Prometheus custom resource spec. */
+        readonly prometheusSpec: Readonly<Record<string, unknown>>;
+    };
+    /** Alertmanager. */
+    readonly alertmanager: {
+        /** PDB (minAvailable 1, chart default). */
+        readonly podDisruptionBudget: { readonly enabled: boolean };
+        /** Configuration (stored by the chart in a Secret). */
+        readonly config: AlertmanagerConfig;
+        /** Notification templates (same Secret, mounted at /etc/alertmanager/config). */
+        readonly templateFiles: Readonly<Record<string, string>>;
+        /** Alertmanager custom resource spec. */
+        readonly alertmanagerSpec: Readonly<Record<string, unknown>>;
+    };
+    /** Grafana subchart. */
+    readonly grafana: Readonly<Record<string, unknown>> & {
+        /** Datasources besides the sidecar's Prometheus and Alertmanager. */
+        readonly additionalDataSources: readonly GrafanaDatasource[];
+    };
+}
+
+function volumeClaimTemplate(storageClass: string, sizeGiB: number): Record<string, unknown> {
+    return {
+        volumeClaimTemplate: {
+            spec: {
+                storageClassName: storageClass,
+                accessModes: ["ReadWriteOnce"],
+                resources: { requests: { storage: `${sizeGiB}Gi` } },
+            },
+        },
+    };
+}
+
+/**
+ * additionalDataSources go through Helm `tpl` (a literal `{{` would be evaluated) and Grafana
+ * expands `$VAR` in provisioning files (a literal `$` is written `$$`).
+ */
+function provisioningSafe(value: string, what: string): string {
+    if (value.includes("{{")) throw new Error(`${what} must not contain "{{" (Helm tpl would evaluate it)`);
+    return value.replace(/\$/g, "$$$$");
+}
+
+/** Every `/etc/alertmanager/secrets/<name>/...` path in the config must name a mounted Secret. */
+function secretNamesReferenced(node: unknown, out: Set<string>): Set<string> {
+    const prefix = alertmanagerSecretPath("", "").replace(/\/+$/, "");
+    if (typeof node === "string" && node.startsWith(prefix)) {
+        const name = node.slice(prefix.length).split("/").filter(Boolean)[0];
+        if (name) out.add(name);
+    } else if (Array.isArray(node)) {
+        node.forEach((n) => secretNamesReferenced(n, out));
+    } else if (node && typeof node === "object") {
+        Object.values(node).forEach((n) => secretNamesReferenced(n, out));
+    }
+    return out;
+}
+
+/** Builds the kube-prometheus-stack values; throws on inconsistent input. */
+export function buildKubePrometheusStackValues(input: KpsValuesInput): KpsValues {
+    const problems: string[] = [];
+    if (input.pdb && input.prometheus.replicas < 2) problems.push("pdb needs prometheus.replicas >= 2 (a PDB on 1 replica blocks node drains)");
+    if (input.pdb && input.alertmanager.replicas < 2) problems.push("pdb needs alertmanager.replicas >= 2 (a PDB on 1 replica blocks node drains)");
+    for (const name of secretNamesReferenced(input.alertmanager.config, new Set())) {
+        if (name !== input.receiverSecretName) {
+            problems.push(`alertmanager config reads Secret "${name}" but only "${input.receiverSecretName}" is mounted`);
+        }
+    }
+    if (problems.length > 0) throw new Error(`invalid kube-prometheus-stack input:\n  - ${problems.join("\n  - ")}`);
+
+    const antiAffinity = {
+        podAntiAffinity: input.hardAntiAffinity ? "hard" : "soft",
+        podAntiAffinityTopologyKey: ANTI_AFFINITY_TOPOLOGY_KEY,
+    };
+    const g = input.grafana;
+
+    return {
+        fullnameOverride: kps.fullname,
+        crds: { enabled: false },
+        defaultRules: {
+            create: true,
+            // Their targets are disabled below (EKS control plane, kube-proxy): these would only alert on absence.
+            rules: {
+                etcd: false,
+                kubeControllerManager: false,
+                kubeSchedulerAlerting: false,
+                kubeSchedulerRecording: false,
+                kubeProxy: false,
+            },
+            // rules.ts' ScrapeTargetDown covers every target, per job; the chart's TargetDown would notify twice.
+            disabled: { TargetDown: true },
+        },
+        kubeControllerManager: { enabled: false },
+        kubeScheduler: { enabled: false },
+        kubeEtcd: { enabled: false },
+        kubeProxy: { enabled: false },
+        prometheus: {
+            podDisruptionBudget: { enabled: input.pdb },
+            prometheusSpec: {
+                replicas: input.prometheus.replicas,
+                replicaExternalLabelName: PROMETHEUS_REPLICA_LABEL,
+                externalLabels: { [CLUSTER_LABEL]: input.clusterName, [ENVIRONMENT_LABEL]: input.environment },
+                retention: input.prometheus.retention,
+                retentionSize: input.prometheus.retentionSize,
+                storageSpec: volumeClaimTemplate(input.storageClass, input.prometheus.volumeSizeGiB),
+                resources: input.prometheus.resources,
+                ...antiAffinity,
+                // Pick up every ServiceMonitor/PodMonitor/rule..., not only those labelled release=<this release>.
+                serviceMonitorSelectorNilUsesHelmValues: false,
+                podMonitorSelectorNilUsesHelmValues: false,
+                ruleSelectorNilUsesHelmValues: false,
+                probeSelectorNilUsesHelmValues: false,
+                scrapeConfigSelectorNilUsesHelmValues: false,
+            },
+        },
+        alertmanager: {
+            podDisruptionBudget: { enabled: input.pdb },
+            config: input.alertmanager.config,
+            templateFiles: input.alertmanager.templateFiles,
+            alertmanagerSpec: {
+                replicas: input.alertmanager.replicas,
+                storage: volumeClaimTemplate(input.storageClass, input.alertmanager.volumeSizeGiB),
+                secrets: [input.receiverSecretName],
+                ...(input.alertmanager.externalUrl ? { externalUrl: input.alertmanager.externalUrl } : {}),
+                ...antiAffinity,
+            },
+        },
+        grafana: {
+            fullnameOverride: kps.grafana.fullname,
+            admin: {
+                existingSecret: g.adminSecretName,
+                userKey: GRAFANA_ADMIN_USER_KEY,
+                passwordKey: GRAFANA_ADMIN_PASSWORD_KEY,
+            },
+            "grafana.ini": {
+                users: { allow_sign_up: false, auto_assign_org_role: "Viewer" },
+                "auth.anonymous": { enabled: false },
+                ...(g.hostname ? { server: { root_url: `https://${g.hostname}` } } : {}),
+            },
+            persistence: {
+                enabled: true,
+                type: "pvc",
+                storageClassName: input.storageClass,
+                accessModes: ["ReadWriteOnce"],
+                size: `${g.persistenceSizeGiB}Gi`,
+            },
+            // An EBS volume attaches to one node: the old pod must go before the new one starts.
+            deploymentStrategy: { type: "Recreate" },
+            ...(g.ingress && g.hostname
+                ? {
+                      ingress: {
+                          enabled: true,
+                          ingressClassName: g.ingress.className,
+                          annotations: { ...(g.ingress.annotations ?? {}) },
+                          hosts: [g.hostname],
+                          path: "/",
+                          tls: g.ingress.tlsSecretName ? [{ secretName: g.ingress.tlsSecretName, hosts: [g.hostname] }] : [],
+                      },
+                  }
+                : {}),
+            sidecar: {
+                dashboards: {
+                    enabled: true,
+                    label: GRAFANA_DASHBOARD_SIDECAR.label,
+                    labelValue: GRAFANA_DASHBOARD_SIDECAR.labelValue,
+                    searchNamespace: "ALL",
+                    folderAnnotation: GRAFANA_DASHBOARD_SIDECAR.folderAnnotation,
+                    // Required for folderAnnotation to turn into Grafana folders.
+                    provider: { foldersFromFilesStructure: true },
+                },
+                datasources: {
+                    enabled: true,
+                    defaultDatasourceEnabled: true,
+                    isDefaultDatasource: true,
+                    uid: datasourceUids.prometheus,
+                    url: urls.prometheus,
+                    alertmanager: { enabled: true, uid: datasourceUids.alertmanager, url: urls.alertmanager },
+                },
+            },
+            additionalDataSources: [
+                {
+                    name: "Loki",
+                    type: "loki",
+                    uid: datasourceUids.loki,
+                    access: "proxy",
+                    url: provisioningSafe(g.loki.url, "grafana.loki.url"),
+                    editable: false,
+                    jsonData: { httpHeaderName1: LOKI_TENANT_HEADER, maxLines: 1000 },
+                    // Grafana takes custom header values only from secureJsonData. The tenant id is an
+                    // identifier, not a credential, so the plaintext datasource ConfigMap is acceptable.
+                    secureJsonData: { httpHeaderValue1: provisioningSafe(g.loki.tenantId, "grafana.loki.tenantId") },
+                },
+            ],
+        },
+    };
+}
