@@ -1,5 +1,6 @@
 import { SECRET_KEYS, type SecretKey, type Settings } from "./schema";
 import { cidrContains, durationSeconds, parseCidr } from "./validators";
+import { MAX_VPC_PREFIX_FOR_COMPUTED_SUBNETS, isGraviton } from "../components/aws/cluster-builders";
 
 /** A problem found across several keys: the path it belongs to and what is wrong. */
 export interface Problem {
@@ -77,6 +78,15 @@ export function checkSettings(s: Settings, secrets: Partial<Record<SecretKey, st
     // Network.
     const net = s.network;
     if (net.mode === "create") {
+        const vpcPrefix = parseCidr(net.cidr)?.prefix;
+        if (vpcPrefix !== undefined && (vpcPrefix < 16 || vpcPrefix > 28)) {
+            add(["network", "cidr"], `AWS VPCs are /16 to /28; expected such a CIDR, given ${JSON.stringify(net.cidr)}`);
+        } else if (vpcPrefix !== undefined && vpcPrefix > MAX_VPC_PREFIX_FOR_COMPUTED_SUBNETS && (!net.privateSubnetCidrs || !net.publicSubnetCidrs)) {
+            add(
+                ["network", "cidr"],
+                `computed subnets need a VPC of /${MAX_VPC_PREFIX_FOR_COMPUTED_SUBNETS} or larger; expected a larger network.cidr or both privateSubnetCidrs and publicSubnetCidrs, given ${JSON.stringify(net.cidr)}`,
+            );
+        }
         for (const kind of ["privateSubnetCidrs", "publicSubnetCidrs"] as const) {
             const list = net[kind];
             if (!list) continue;
@@ -124,6 +134,10 @@ export function checkSettings(s: Settings, secrets: Partial<Record<SecretKey, st
     s.cluster.nodeGroups.forEach((g, i) => {
         if (!(g.minSize <= g.desiredSize && g.desiredSize <= g.maxSize)) {
             add(["cluster", "nodeGroups", i], `expected minSize <= desiredSize <= maxSize, given ${g.minSize} <= ${g.desiredSize} <= ${g.maxSize}`);
+        }
+        const arm = g.instanceTypes.filter(isGraviton).length;
+        if (arm > 0 && arm < g.instanceTypes.length) {
+            add(["cluster", "nodeGroups", i, "instanceTypes"], `a node group runs one CPU architecture; expected all arm64 (Graviton) or all x86_64 types, given ${g.instanceTypes.join(", ")}`);
         }
         if (seen.has(g.name)) add(["cluster", "nodeGroups", i, "name"], `expected unique node group names, given ${JSON.stringify(g.name)} twice`);
         seen.add(g.name);

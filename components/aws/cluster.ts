@@ -1,0 +1,420 @@
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { ClusterSettings, Settings } from "../../config";
+import {
+    CLUSTER_ADDONS,
+    CLUSTER_ADMIN_ACCESS_POLICY,
+    CLUSTER_ROLE_MANAGED_POLICIES,
+    CONTROL_PLANE_LOG_TYPES,
+    EBS_CSI_MANAGED_POLICY,
+    EBS_CSI_SERVICE_ACCOUNT,
+    NODE_ROLE_MANAGED_POLICIES,
+    accessPolicyArn,
+    adminPrincipals,
+    amiTypeFor,
+    buildKubeconfig,
+    clusterEncryptionPolicy,
+    controlPlaneLogGroupName,
+    managedPolicyArn,
+    storageClassSpec,
+} from "./cluster-builders";
+import type { ClusterAccess } from "./cluster-types";
+import { Network } from "./network";
+import { serviceTrustPolicy } from "./policies";
+import { WorkloadRole } from "./workload-role";
+
+export interface EksClusterArgs {
+    /** Validated settings of the stack (config/index.ts loadConfig().settings). */
+    readonly settings: Settings;
+    /** AWS provider every AWS resource and lookup uses (region, default tags). */
+    readonly provider: aws.Provider;
+    /** Extra tags on every taggable AWS resource (on top of the provider's default tags). */
+    readonly tags?: Record<string, string>;
+}
+
+/** Values the stack exports (see README): all plain except the kubeconfig, which is secret. */
+export interface EksClusterOutputs {
+    /** EKS cluster name. */
+    readonly clusterName: pulumi.Output<string>;
+    /** API server endpoint. */
+    readonly clusterEndpoint: pulumi.Output<string>;
+    /** Kubeconfig JSON (secret). */
+    readonly kubeconfig: pulumi.Output<string>;
+    /** OIDC issuer URL. */
+    readonly oidcIssuerUrl: pulumi.Output<string>;
+    /** VPC id. */
+    readonly vpcId: pulumi.Output<string>;
+    /** Node IAM role ARN (absent for a brought cluster). */
+    readonly nodeRoleArn?: pulumi.Output<string>;
+}
+
+/** Fields of ClusterAccess that differ between a created and a brought cluster. */
+interface ClusterCore {
+    readonly name: pulumi.Output<string>;
+    readonly arn: pulumi.Output<string>;
+    readonly endpoint: pulumi.Output<string>;
+    readonly caData: pulumi.Output<string>;
+    readonly oidcIssuerUrl: pulumi.Output<string>;
+    readonly oidcProviderArn?: pulumi.Output<string>;
+    readonly vpcId: pulumi.Output<string>;
+    readonly nodeRoleArn?: pulumi.Output<string>;
+    /** What the Kubernetes provider must wait for before it can talk to the cluster. */
+    readonly providerDependsOn: pulumi.Resource[];
+    /** Add-ons and node groups Helm releases must wait for. */
+    readonly ready: pulumi.Resource[];
+}
+
+/**
+ * The cluster the platform lands on: either created (VPC unless adopted, KMS-encrypted secrets,
+ * control-plane logs, IAM roles, managed node groups, EKS add-ons, access entries) or brought
+ * (`cluster.existing`, looked up, nothing created but a StorageClass). Either way it exposes
+ * `access`: the Kubernetes provider every Kubernetes resource uses, and what identity plumbing needs.
+ */
+export class EksCluster extends pulumi.ComponentResource {
+    /** What the rest of the platform needs from the cluster. */
+    public readonly access: ClusterAccess;
+    /** Values for stack outputs. */
+    public readonly outputs: EksClusterOutputs;
+    /** The created network (mode create, cluster not brought). */
+    public readonly network?: Network;
+    /** The created EKS cluster (absent when brought). */
+    public readonly cluster?: aws.eks.Cluster;
+
+    constructor(name: string, args: EksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("plg:aws:EksCluster", name, {}, opts);
+        const s = args.settings;
+        const awsOpts: pulumi.CustomResourceOptions = { parent: this, provider: args.provider };
+        const invokeOpts: pulumi.InvokeOutputOptions = { parent: this, provider: args.provider };
+        const existing = s.cluster.existing;
+
+        let core: ClusterCore;
+        let kubeconfigRoleArn: string | undefined;
+        let contextName: string | undefined;
+        if (existing === undefined) {
+            const created = this.createCluster(name, args, awsOpts, invokeOpts);
+            this.network = created.network;
+            this.cluster = created.cluster;
+            core = created.core;
+        } else {
+            core = lookUpCluster(existing, s.cluster.workloadIdentity, invokeOpts);
+            kubeconfigRoleArn = existing.roleArn;
+            contextName = existing.kubeconfigContext;
+        }
+
+        const region = s.aws.region;
+        const kubeconfig = pulumi.secret(
+            pulumi.all([core.name, core.endpoint, core.caData]).apply(([clusterName, endpoint, caData]) =>
+                JSON.stringify(
+                    buildKubeconfig({ clusterName, endpoint, certificateAuthorityData: caData, region, roleArn: kubeconfigRoleArn, contextName }),
+                ),
+            ),
+        );
+        const provider = new k8s.Provider(
+            `${name}-k8s`,
+            {
+                kubeconfig,
+                enableServerSideApply: true,
+                // Replace the provider (and so every Kubernetes resource) only when the cluster itself changes.
+                clusterIdentifier: core.arn,
+            },
+            { parent: this, dependsOn: core.providerDependsOn },
+        );
+
+        const sc = storageClassSpec({ brought: existing !== undefined, production: s.environment === "prod" });
+        const storageClass = new k8s.storage.v1.StorageClass(
+            `${name}-${sc.name}`,
+            {
+                metadata: { name: sc.name, annotations: sc.annotations },
+                provisioner: sc.provisioner,
+                parameters: sc.parameters,
+                volumeBindingMode: sc.volumeBindingMode,
+                allowVolumeExpansion: sc.allowVolumeExpansion,
+                reclaimPolicy: sc.reclaimPolicy,
+            },
+            { parent: this, provider },
+        );
+
+        this.access = {
+            name: core.name,
+            arn: core.arn,
+            endpoint: core.endpoint,
+            kubeconfig,
+            oidcIssuerUrl: core.oidcIssuerUrl,
+            oidcProviderArn: core.oidcProviderArn,
+            vpcId: core.vpcId,
+            nodeRoleArn: core.nodeRoleArn,
+            provider,
+            storageClassName: sc.name,
+            ready: [...core.ready, storageClass],
+        };
+        this.outputs = {
+            clusterName: core.name,
+            clusterEndpoint: core.endpoint,
+            kubeconfig,
+            oidcIssuerUrl: core.oidcIssuerUrl,
+            vpcId: core.vpcId,
+            ...(core.nodeRoleArn === undefined ? {} : { nodeRoleArn: core.nodeRoleArn }),
+        };
+        this.registerOutputs({ ...this.outputs });
+    }
+
+    private createCluster(
+        name: string,
+        args: EksClusterArgs,
+        awsOpts: pulumi.CustomResourceOptions,
+        invokeOpts: pulumi.InvokeOutputOptions,
+    ): { core: ClusterCore; network?: Network; cluster: aws.eks.Cluster } {
+        const s = args.settings;
+        const c = s.cluster;
+        const prod = s.environment === "prod";
+        const tags = args.tags ?? {};
+        // Losing the cluster or its secrets key in prod is not undoable: make `pulumi destroy` refuse.
+        const keep: pulumi.CustomResourceOptions = prod ? { protect: true } : {};
+        const partition = aws.getPartitionOutput({}, invokeOpts).partition;
+        const identity = aws.getCallerIdentityOutput({}, invokeOpts);
+
+        // Network: created, or adopted from config.
+        let network: Network | undefined;
+        let vpcId: pulumi.Output<string>;
+        let privateSubnetIds: pulumi.Input<string>[];
+        if (s.network.mode === "create") {
+            network = new Network(`${name}-network`, { settings: s.network, clusterName: c.name, provider: args.provider, tags }, { parent: this });
+            vpcId = network.vpcId;
+            privateSubnetIds = network.privateSubnetIds;
+        } else {
+            vpcId = pulumi.output(s.network.vpcId);
+            privateSubnetIds = s.network.privateSubnetIds;
+        }
+
+        // Secrets encryption key and control-plane log group (created first so its retention is ours).
+        const secretsKey = new aws.kms.Key(
+            `${name}-secrets-key`,
+            {
+                description: `Envelope encryption of Kubernetes secrets in EKS cluster ${c.name}`,
+                enableKeyRotation: true,
+                deletionWindowInDays: prod ? 30 : 7,
+                tags,
+            },
+            { ...awsOpts, ...keep },
+        );
+        new aws.kms.Alias(`${name}-secrets-key-alias`, { name: `alias/eks/${c.name}-secrets`, targetKeyId: secretsKey.keyId }, awsOpts);
+        const logGroup = new aws.cloudwatch.LogGroup(
+            `${name}-control-plane-logs`,
+            { name: controlPlaneLogGroupName(c.name), retentionInDays: c.logRetentionDays, tags },
+            awsOpts,
+        );
+
+        // Control-plane role: the EKS managed policy, plus use of the secrets key only.
+        const clusterRole = new aws.iam.Role(
+            `${name}-cluster-role`,
+            { description: `EKS control plane of ${c.name}`, assumeRolePolicy: JSON.stringify(serviceTrustPolicy("eks.amazonaws.com")), tags },
+            awsOpts,
+        );
+        const clusterRolePolicies: pulumi.Resource[] = CLUSTER_ROLE_MANAGED_POLICIES.map(
+            (policy) =>
+                new aws.iam.RolePolicyAttachment(
+                    `${name}-cluster-role-${policy}`,
+                    { role: clusterRole.name, policyArn: partition.apply((p) => managedPolicyArn(p, policy)) },
+                    awsOpts,
+                ),
+        );
+        clusterRolePolicies.push(
+            new aws.iam.RolePolicy(
+                `${name}-cluster-role-secrets-key`,
+                { role: clusterRole.name, policy: secretsKey.arn.apply((arn) => JSON.stringify(clusterEncryptionPolicy(arn))) },
+                awsOpts,
+            ),
+        );
+
+        const cluster = new aws.eks.Cluster(
+            `${name}-cluster`,
+            {
+                name: c.name,
+                version: c.kubernetesVersion,
+                roleArn: clusterRole.arn,
+                accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: false },
+                bootstrapSelfManagedAddons: false,
+                encryptionConfig: { provider: { keyArn: secretsKey.arn }, resources: ["secrets"] },
+                enabledClusterLogTypes: [...CONTROL_PLANE_LOG_TYPES],
+                vpcConfig: {
+                    subnetIds: privateSubnetIds,
+                    endpointPrivateAccess: c.endpoint.privateAccess,
+                    endpointPublicAccess: c.endpoint.publicAccess,
+                    ...(c.endpoint.publicAccess && c.endpoint.publicAccessCidrs.length > 0 ? { publicAccessCidrs: c.endpoint.publicAccessCidrs } : {}),
+                },
+                tags,
+            },
+            { ...awsOpts, ...keep, dependsOn: [logGroup, ...clusterRolePolicies] },
+        );
+        const issuer = cluster.identities.apply((ids) => {
+            const url = ids[0]?.oidcs?.[0]?.issuer;
+            if (url === undefined) throw new Error(`EKS cluster ${c.name} reports no OIDC issuer`);
+            return url;
+        });
+
+        // Admins and the deployment role: access entries with cluster-admin (no aws-auth ConfigMap in API mode).
+        const access: pulumi.Resource[] = [];
+        for (const principal of adminPrincipals(c.adminPrincipalArns, c.deployerRoleArn)) {
+            const entry = new aws.eks.AccessEntry(
+                `${name}-access-${principal.slug}`,
+                { clusterName: cluster.name, principalArn: principal.arn, type: "STANDARD", tags },
+                awsOpts,
+            );
+            const association = new aws.eks.AccessPolicyAssociation(
+                `${name}-access-${principal.slug}-admin`,
+                {
+                    clusterName: cluster.name,
+                    principalArn: entry.principalArn,
+                    policyArn: partition.apply((p) => accessPolicyArn(p, CLUSTER_ADMIN_ACCESS_POLICY)),
+                    accessScope: { type: "cluster" },
+                },
+                awsOpts,
+            );
+            access.push(entry, association);
+        }
+
+        // Node role: exactly the managed policies a worker node needs.
+        const nodeRole = new aws.iam.Role(
+            `${name}-node-role`,
+            { description: `EKS managed nodes of ${c.name}`, assumeRolePolicy: JSON.stringify(serviceTrustPolicy("ec2.amazonaws.com")), tags },
+            awsOpts,
+        );
+        const nodeRolePolicies = NODE_ROLE_MANAGED_POLICIES.map(
+            (policy) =>
+                new aws.iam.RolePolicyAttachment(
+                    `${name}-node-role-${policy}`,
+                    { role: nodeRole.name, policyArn: partition.apply((p) => managedPolicyArn(p, policy)) },
+                    awsOpts,
+                ),
+        );
+
+        const addonVersion = (addonName: string): pulumi.Output<string> =>
+            aws.eks.getAddonVersionOutput({ addonName, kubernetesVersion: c.kubernetesVersion, mostRecent: true }, invokeOpts).version;
+        const addon = (addonName: string, dependsOn: pulumi.Resource[], extra: Partial<aws.eks.AddonArgs> = {}): aws.eks.Addon =>
+            new aws.eks.Addon(
+                `${name}-addon-${addonName}`,
+                {
+                    clusterName: cluster.name,
+                    addonName,
+                    addonVersion: addonVersion(addonName),
+                    // The cluster has no self-managed copies (bootstrapSelfManagedAddons false): nothing of ours to preserve.
+                    resolveConflictsOnCreate: "OVERWRITE",
+                    resolveConflictsOnUpdate: "OVERWRITE",
+                    tags,
+                    ...extra,
+                },
+                { ...awsOpts, dependsOn },
+            );
+
+        // DaemonSets first: without the CNI, nodes never become Ready and the node group fails to create.
+        const beforeNodes = CLUSTER_ADDONS.filter((a) => a.phase === "beforeNodes").map((a) => addon(a.name, []));
+        const podIdentityAgent = beforeNodes[CLUSTER_ADDONS.findIndex((a) => a.name === "eks-pod-identity-agent")] as aws.eks.Addon;
+
+        const nodeGroups = c.nodeGroups.map(
+            (g) =>
+                new aws.eks.NodeGroup(
+                    `${name}-ng-${g.name}`,
+                    {
+                        clusterName: cluster.name,
+                        nodeRoleArn: nodeRole.arn,
+                        subnetIds: privateSubnetIds,
+                        amiType: amiTypeFor(g.instanceTypes),
+                        instanceTypes: g.instanceTypes,
+                        capacityType: g.capacityType,
+                        diskSize: g.diskSizeGiB,
+                        labels: g.labels,
+                        scalingConfig: { minSize: g.minSize, desiredSize: g.desiredSize, maxSize: g.maxSize },
+                        updateConfig: { maxUnavailable: 1 },
+                        tags: { ...tags, Name: `${c.name}-${g.name}` },
+                    },
+                    // desiredSize belongs to the autoscaler once the group exists.
+                    { ...awsOpts, dependsOn: [...nodeRolePolicies, ...beforeNodes], ignoreChanges: ["scalingConfig.desiredSize"] },
+                ),
+        );
+
+        // EBS CSI controller: its own role through Pod Identity; the add-on creates the association.
+        const ebsCsiRole = new WorkloadRole(
+            `${name}-ebs-csi`,
+            {
+                mode: "podIdentity",
+                namespace: "kube-system",
+                serviceAccount: EBS_CSI_SERVICE_ACCOUNT,
+                managedPolicyArns: [partition.apply((p) => managedPolicyArn(p, EBS_CSI_MANAGED_POLICY))],
+                createAssociation: false,
+                clusterName: cluster.name,
+                clusterArn: cluster.arn,
+                accountId: identity.accountId,
+                provider: args.provider,
+            },
+            { parent: this },
+        );
+        const afterNodes = CLUSTER_ADDONS.filter((a) => a.phase === "afterNodes").map((a) =>
+            a.name === "aws-ebs-csi-driver"
+                ? addon(a.name, [...nodeGroups, podIdentityAgent, ebsCsiRole], {
+                      podIdentityAssociations: [{ roleArn: ebsCsiRole.roleArn, serviceAccount: EBS_CSI_SERVICE_ACCOUNT }],
+                  })
+                : addon(a.name, nodeGroups),
+        );
+
+        // IRSA only: the cluster's OIDC issuer as an IAM identity provider.
+        let oidcProviderArn: pulumi.Output<string> | undefined;
+        if (c.workloadIdentity === "irsa") {
+            const oidc = new aws.iam.OpenIdConnectProvider(`${name}-oidc`, { url: issuer, clientIdLists: ["sts.amazonaws.com"], tags }, awsOpts);
+            oidcProviderArn = oidc.arn;
+        }
+
+        return {
+            network,
+            cluster,
+            core: {
+                name: cluster.name,
+                arn: cluster.arn,
+                endpoint: cluster.endpoint,
+                caData: cluster.certificateAuthority.data,
+                oidcIssuerUrl: issuer,
+                oidcProviderArn,
+                vpcId,
+                nodeRoleArn: nodeRole.arn,
+                providerDependsOn: [...access, ...nodeGroups],
+                ready: [...beforeNodes, ...nodeGroups, ...afterNodes],
+            },
+        };
+    }
+}
+
+/** A brought cluster: looked up, nothing created. */
+function lookUpCluster(
+    existing: NonNullable<ClusterSettings["existing"]>,
+    workloadIdentity: ClusterSettings["workloadIdentity"],
+    invokeOpts: pulumi.InvokeOutputOptions,
+): ClusterCore {
+    const found = aws.eks.getClusterOutput({ name: existing.name }, invokeOpts);
+    const issuer = found.identities.apply((ids) => {
+        const url = ids[0]?.oidcs?.[0]?.issuer;
+        if (url === undefined) throw new Error(`EKS cluster ${existing.name} reports no OIDC issuer`);
+        return url;
+    });
+    let oidcProviderArn: pulumi.Output<string> | undefined;
+    if (workloadIdentity === "irsa") {
+        oidcProviderArn =
+            existing.oidcProviderArn !== undefined
+                ? pulumi.output(existing.oidcProviderArn)
+                : aws.iam.getOpenIdConnectProviderOutput({ url: issuer }, invokeOpts).arn;
+    }
+    return {
+        name: found.name,
+        arn: found.arn,
+        endpoint: found.endpoint,
+        caData: found.certificateAuthorities.apply((cas) => {
+            const data = cas[0]?.data;
+            if (data === undefined) throw new Error(`EKS cluster ${existing.name} reports no certificate authority`);
+            return data;
+        }),
+        oidcIssuerUrl: issuer,
+        oidcProviderArn,
+        vpcId: found.vpcConfig.vpcId,
+        providerDependsOn: [],
+        ready: [],
+    };
+}
