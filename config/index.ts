@@ -107,7 +107,7 @@ export function parseSettings(
     const profile = profileFor(env);
     // A stack that switches network mode takes none of the profile's network defaults.
     const givenNetwork = given.network;
-    if (isPlainObject(givenNetwork) && isPlainObject(profile.network) && givenNetwork.mode !== profile.network.mode) {
+    if (isPlainObject(givenNetwork) && isPlainObject(profile.network) && givenNetwork.mode !== undefined && givenNetwork.mode !== profile.network.mode) {
         delete profile.network;
     }
     const merged = deepMerge(profile, given);

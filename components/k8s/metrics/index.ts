@@ -1,0 +1,197 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { Secrets, Settings } from "../../../config";
+import { charts } from "../../charts";
+import { kps, urls } from "../../endpoints";
+import { PAGERDUTY_ROUTING_KEY_KEY, SLACK_WEBHOOK_KEY, buildAlertmanagerConfig } from "./alertmanager";
+import { type MetricsRulesInput, buildPrometheusRules } from "./rules";
+import { GRAFANA_ADMIN_PASSWORD_KEY, GRAFANA_ADMIN_USER_KEY, type KpsValuesInput, buildKubePrometheusStackValues } from "./values";
+
+/** How long Helm waits for a release before failing (seconds). */
+const RELEASE_TIMEOUT_SECONDS = 900;
+
+/** The alert rules' input, from settings: one mapping used by the component and by render's promtool tests. */
+export function metricsRulesInput(settings: Settings): MetricsRulesInput {
+    const a = settings.alerting;
+    return {
+        httpStatusLabel: a.httpStatusLabel,
+        errorRateThreshold: a.errorRateThreshold,
+        errorRateFor: "1m",
+        latencyP95ThresholdSeconds: a.latencyP95ThresholdSeconds,
+        latencyFor: "5m",
+        availabilityObjective: a.availabilityObjective,
+        runbookBaseUrl: a.runbookBaseUrl,
+        ...(settings.grafana.hostname ? { dashboardBaseUrl: `https://${settings.grafana.hostname}` } : {}),
+        groupBy: ["namespace", "service"],
+    };
+}
+
+/** kube-prometheus-stack values input from settings (cluster name resolved by the caller). */
+export function kpsValuesInput(settings: Settings, clusterName: string, storageClass: string): KpsValuesInput {
+    const prod = settings.environment === "prod";
+    const m = settings.metrics;
+    const am = buildAlertmanagerConfig({
+        groupBy: settings.alerting.groupBy,
+        groupWait: settings.alerting.groupWait,
+        groupInterval: settings.alerting.groupInterval,
+        repeatInterval: settings.alerting.repeatInterval,
+        slack: settings.alerting.slack,
+        pagerduty: settings.alerting.pagerduty,
+        secretName: kps.receiverSecretName,
+    });
+    const g = settings.grafana;
+    return {
+        environment: settings.environment,
+        clusterName,
+        storageClass,
+        prometheus: {
+            replicas: m.prometheusReplicas,
+            retention: m.retention,
+            retentionSize: m.retentionSize,
+            volumeSizeGiB: m.volumeSizeGiB,
+            resources: { requests: { cpu: m.resources.cpu, memory: m.resources.memory }, limits: { memory: m.resources.memory } },
+        },
+        alertmanager: {
+            replicas: m.alertmanagerReplicas,
+            volumeSizeGiB: prod ? 5 : 1,
+            config: am.config,
+            templateFiles: am.templates,
+        },
+        grafana: {
+            adminSecretName: kps.grafanaAdminSecretName,
+            ...(g.hostname ? { hostname: g.hostname } : {}),
+            persistenceSizeGiB: g.persistenceSizeGiB,
+            ...(g.hostname && g.tlsCertificateArn
+                ? {
+                      ingress: {
+                          className: "alb",
+                          annotations: {
+                              "alb.ingress.kubernetes.io/scheme": "internet-facing",
+                              "alb.ingress.kubernetes.io/target-type": "ip",
+                              "alb.ingress.kubernetes.io/certificate-arn": g.tlsCertificateArn,
+                              "alb.ingress.kubernetes.io/listen-ports": '[{"HTTPS":443}]',
+                              "alb.ingress.kubernetes.io/ssl-redirect": "443",
+                          },
+                      },
+                  }
+                : {}),
+            loki: { url: urls.lokiGateway, tenantId: settings.logs.tenantId },
+        },
+        hardAntiAffinity: prod,
+        pdb: prod,
+        receiverSecretName: kps.receiverSecretName,
+    };
+}
+
+export interface MetricsArgs {
+    /** Validated stack settings. */
+    readonly settings: Settings;
+    /** Secret config (Slack webhook, PagerDuty key) as secret Outputs. */
+    readonly secrets: Secrets;
+    /** EKS cluster name (the `cluster` external label). */
+    readonly clusterName: pulumi.Input<string>;
+    /** StorageClass for every PVC. */
+    readonly storageClass: string;
+    /** The cluster's Kubernetes provider. */
+    readonly provider: k8s.Provider;
+    /** What must exist before the releases (node groups, add-ons, StorageClass). */
+    readonly dependsOn: pulumi.Input<pulumi.Resource>[];
+}
+
+/**
+ * kube-prometheus-stack (Prometheus, Alertmanager, Grafana) with its CRDs as a separate release,
+ * receiver credentials in one Kubernetes Secret, the Grafana admin password from random, and the
+ * platform's alert rules as a PrometheusRule.
+ */
+export class Metrics extends pulumi.ComponentResource {
+    /** Grafana admin password (secret). */
+    public readonly grafanaAdminPassword: pulumi.Output<string>;
+    /** The kube-prometheus-stack release. */
+    public readonly release: k8s.helm.v3.Release;
+
+    constructor(name: string, args: MetricsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("plg:k8s:Metrics", name, {}, opts);
+        const k8sOpts: pulumi.CustomResourceOptions = { parent: this, provider: args.provider };
+        const s = args.settings;
+
+        const ns = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: kps.namespace } }, { ...k8sOpts, dependsOn: args.dependsOn });
+
+        const crds = new k8s.helm.v3.Release(
+            `${name}-crds`,
+            {
+                name: kps.crdsRelease,
+                namespace: ns.metadata.name,
+                chart: charts.prometheusOperatorCrds.chart,
+                version: charts.prometheusOperatorCrds.version,
+                repositoryOpts: { repo: charts.prometheusOperatorCrds.repo },
+                atomic: true,
+                cleanupOnFail: true,
+                maxHistory: 5,
+            },
+            k8sOpts,
+        );
+
+        const password = new random.RandomPassword(`${name}-grafana-admin`, { length: 32, special: false }, { parent: this });
+        this.grafanaAdminPassword = pulumi.secret(password.result);
+        const adminSecret = new k8s.core.v1.Secret(
+            `${name}-grafana-admin`,
+            {
+                metadata: { name: kps.grafanaAdminSecretName, namespace: ns.metadata.name },
+                type: "Opaque",
+                stringData: pulumi.secret(
+                    this.grafanaAdminPassword.apply((p) => ({ [GRAFANA_ADMIN_USER_KEY]: "admin", [GRAFANA_ADMIN_PASSWORD_KEY]: p })),
+                ),
+            },
+            k8sOpts,
+        );
+
+        // One Secret for every receiver credential; Alertmanager reads them as files (*_file).
+        const receiverData: Record<string, pulumi.Output<string>> = {};
+        if (s.alerting.slack.enabled && args.secrets.slackWebhookUrl) receiverData[SLACK_WEBHOOK_KEY] = args.secrets.slackWebhookUrl;
+        if (s.alerting.pagerduty.enabled && args.secrets.pagerdutyRoutingKey) receiverData[PAGERDUTY_ROUTING_KEY_KEY] = args.secrets.pagerdutyRoutingKey;
+        const receiverSecret = new k8s.core.v1.Secret(
+            `${name}-receivers`,
+            {
+                metadata: { name: kps.receiverSecretName, namespace: ns.metadata.name },
+                type: "Opaque",
+                stringData: pulumi.secret(pulumi.output(receiverData)),
+            },
+            k8sOpts,
+        );
+
+        const values = pulumi
+            .output(args.clusterName)
+            .apply((clusterName) => buildKubePrometheusStackValues(kpsValuesInput(s, clusterName, args.storageClass)));
+        this.release = new k8s.helm.v3.Release(
+            `${name}-kps`,
+            {
+                name: kps.release,
+                namespace: ns.metadata.name,
+                chart: charts.kubePrometheusStack.chart,
+                version: charts.kubePrometheusStack.version,
+                repositoryOpts: { repo: charts.kubePrometheusStack.repo },
+                values,
+                atomic: true,
+                cleanupOnFail: true,
+                timeout: RELEASE_TIMEOUT_SECONDS,
+                maxHistory: 5,
+            },
+            { ...k8sOpts, dependsOn: [crds, adminSecret, receiverSecret] },
+        );
+
+        const rules = buildPrometheusRules(metricsRulesInput(s));
+        new k8s.apiextensions.CustomResource(
+            `${name}-rules`,
+            {
+                apiVersion: "monitoring.coreos.com/v1",
+                kind: "PrometheusRule",
+                metadata: { name: "plg-platform-rules", namespace: ns.metadata.name, labels: { "app.kubernetes.io/part-of": "plg-observability" } },
+                spec: rules,
+            },
+            { ...k8sOpts, dependsOn: [crds] },
+        );
+
+        this.registerOutputs({ grafanaAdminPassword: this.grafanaAdminPassword });
+    }
+}

@@ -1,0 +1,107 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { LoadedConfig } from "../config";
+import { LogStorage } from "./aws/buckets";
+import { EksCluster } from "./aws/cluster";
+import { objectStorePolicy } from "./aws/policies";
+import { WorkloadRole } from "./aws/workload-role";
+import { kps, loki } from "./endpoints";
+import { Metrics } from "./k8s/metrics";
+
+/** What a stack exports. Secrets stay secret Outputs. */
+export interface PlatformOutputs {
+    readonly clusterName: pulumi.Output<string>;
+    readonly clusterEndpoint: pulumi.Output<string>;
+    readonly kubeconfig: pulumi.Output<string>;
+    readonly oidcIssuerUrl: pulumi.Output<string>;
+    readonly vpcId: pulumi.Output<string>;
+    readonly nodeRoleArn: pulumi.Output<string> | undefined;
+    readonly logBuckets: { chunks: pulumi.Output<string>; ruler: pulumi.Output<string> };
+    readonly logsKmsKeyArn: pulumi.Output<string>;
+    readonly lokiRoleArn: pulumi.Output<string>;
+    readonly grafanaAdminPassword: pulumi.Output<string>;
+    /** How to reach Grafana: its URL, or the port-forward command when it has no hostname. */
+    readonly grafanaAccess: string;
+}
+
+/**
+ * The whole platform for one stack, in dependency order: AWS provider -> log storage ->
+ * cluster -> workload identity -> metrics -> logs -> collector.
+ */
+export class Platform extends pulumi.ComponentResource {
+    public readonly outputs: PlatformOutputs;
+
+    constructor(name: string, loaded: LoadedConfig, opts?: pulumi.ComponentResourceOptions) {
+        super("plg:index:Platform", name, {}, opts);
+        const { settings, secrets } = loaded;
+        const production = settings.environment === "prod";
+
+        const awsProvider = new aws.Provider(
+            `${name}-aws`,
+            {
+                region: settings.aws.region as aws.Region,
+                defaultTags: { tags: { ...settings.aws.tags, "pulumi:project": pulumi.getProject(), "pulumi:stack": pulumi.getStack() } },
+            },
+            { parent: this },
+        );
+
+        const storage = new LogStorage(
+            `${name}-logs`,
+            { retentionDays: settings.logs.retentionDays, lifecycleMarginDays: settings.logs.lifecycleMarginDays, production, provider: awsProvider },
+            { parent: this },
+        );
+
+        const cluster = new EksCluster(`${name}-eks`, { settings, provider: awsProvider }, { parent: this }).access;
+
+        const identity = aws.getCallerIdentityOutput({}, { provider: awsProvider, parent: this });
+        const lokiRole = new WorkloadRole(
+            `${name}-loki`,
+            {
+                mode: settings.cluster.workloadIdentity,
+                namespace: loki.namespace,
+                serviceAccount: loki.serviceAccount,
+                policy: pulumi
+                    .all([storage.bucketArns.chunks, storage.bucketArns.ruler, storage.kmsKey.arn])
+                    .apply(([chunks, ruler, key]) => objectStorePolicy([chunks, ruler], key)),
+                clusterName: cluster.name,
+                clusterArn: cluster.arn,
+                accountId: identity.accountId,
+                ...(cluster.oidcProviderArn ? { oidcProviderArn: cluster.oidcProviderArn } : {}),
+                oidcIssuerUrl: cluster.oidcIssuerUrl,
+                provider: awsProvider,
+                dependsOn: cluster.ready,
+            },
+            { parent: this },
+        );
+
+        const metrics = new Metrics(
+            `${name}-metrics`,
+            {
+                settings,
+                secrets,
+                clusterName: cluster.name,
+                storageClass: cluster.storageClassName,
+                provider: cluster.provider,
+                dependsOn: cluster.ready,
+            },
+            { parent: this },
+        );
+
+        this.outputs = {
+            clusterName: cluster.name,
+            clusterEndpoint: cluster.endpoint,
+            kubeconfig: pulumi.secret(cluster.kubeconfig),
+            oidcIssuerUrl: cluster.oidcIssuerUrl,
+            vpcId: cluster.vpcId,
+            nodeRoleArn: cluster.nodeRoleArn,
+            logBuckets: storage.bucketNames,
+            logsKmsKeyArn: storage.kmsKey.arn,
+            lokiRoleArn: lokiRole.roleArn,
+            grafanaAdminPassword: metrics.grafanaAdminPassword,
+            grafanaAccess: settings.grafana.hostname
+                ? `https://${settings.grafana.hostname}`
+                : `kubectl -n ${kps.namespace} port-forward svc/${kps.grafana.service} 3000:${kps.grafana.port}, then http://localhost:3000`,
+        };
+        this.registerOutputs({});
+    }
+}

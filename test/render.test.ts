@@ -1,0 +1,144 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import YAML from "yaml";
+import { render } from "../tools/render";
+import { requireBinary, run } from "./support/binaries";
+import { ROOT } from "./support/graph";
+
+const SLACK = "https://hooks.slack.com/services/TLEAKCHECK/BLEAKCHECK/SuperSecretWebhookToken";
+const PAGERDUTY = "LeakCheckRoutingKey0123456789abc";
+
+function tmp(prefix: string): string {
+    return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+function listFiles(dir: string): string[] {
+    return fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile()).map((d) => path.join(d.parentPath, d.name));
+}
+
+/** Render quietly (render prints one line on success). */
+async function quietRender(argv: string[]): Promise<{ code: number; stderr: string }> {
+    const writeOut = process.stdout.write.bind(process.stdout);
+    const writeErr = process.stderr.write.bind(process.stderr);
+    let stderr = "";
+    process.stdout.write = (() => true) as typeof process.stdout.write;
+    process.stderr.write = ((chunk: string) => {
+        stderr += chunk;
+        return true;
+    }) as typeof process.stderr.write;
+    try {
+        return { code: await render(argv, ROOT), stderr };
+    } finally {
+        process.stdout.write = writeOut;
+        process.stderr.write = writeErr;
+    }
+}
+
+/** A prod stack file whose secrets are given in plain text, as the render contract allows. */
+function stackFileWithPlainSecrets(): string {
+    const doc = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8")) as { config: Record<string, unknown> };
+    doc.config["plg-observability:slackWebhookUrl"] = SLACK;
+    doc.config["plg-observability:pagerdutyRoutingKey"] = PAGERDUTY;
+    const file = path.join(tmp("plg-stack-"), "Pulumi.leak.yaml");
+    fs.writeFileSync(file, YAML.stringify(doc));
+    return file;
+}
+
+describe("render", function () {
+    const renders = new Map<string, string>();
+    async function rendered(stack: "dev" | "prod"): Promise<string> {
+        const hit = renders.get(stack);
+        if (hit) return hit;
+        const out = tmp(`plg-render-${stack}-`);
+        const r = await quietRender([stack, "--out", out]);
+        assert.equal(r.code, 0, r.stderr);
+        renders.set(stack, out);
+        return out;
+    }
+
+    for (const stack of ["dev", "prod"] as const) {
+        it(`writes the contract's files for ${stack}`, async () => {
+            const out = await rendered(stack);
+            for (const f of ["resources.json", "summary.txt", "alertmanager.yaml", "prometheus-rules.yaml", "prometheus-rules.test.yaml", "helm/kube-prometheus-stack.yaml", "helm/prometheus-operator-crds.yaml"]) {
+                assert.ok(fs.existsSync(path.join(out, f)), `${f} missing`);
+            }
+            const resources = JSON.parse(fs.readFileSync(path.join(out, "resources.json"), "utf8")) as { type: string; name: string; parent: string | null; inputs: unknown; options: Record<string, unknown> }[];
+            assert.ok(resources.length > 20);
+            for (const r of resources) assert.deepEqual(Object.keys(r), ["type", "name", "parent", "inputs", "options"]);
+            const names = new Set(resources.map((r) => r.name));
+            for (const r of resources) if (r.parent !== null) assert.ok(names.has(r.parent), `${r.name}: parent ${r.parent} is not a resource`);
+            const summary = fs.readFileSync(path.join(out, "summary.txt"), "utf8");
+            assert.match(summary, new RegExp(`^stack: ${stack}$`, "m"));
+            assert.match(summary, /^program evaluation: \d+ ms$/m);
+            assert.match(summary, /kube-prometheus-stack 88\.5\.3/);
+        });
+    }
+
+    it("never writes a secret given in the stack file, anywhere; secrets show as [secret]", async () => {
+        const out = tmp("plg-render-leak-");
+        const r = await quietRender(["prod", "--stack-file", stackFileWithPlainSecrets(), "--out", out]);
+        assert.equal(r.code, 0, r.stderr);
+        const files = listFiles(out);
+        assert.ok(files.length >= 7);
+        for (const f of files) {
+            const text = fs.readFileSync(f, "utf8");
+            for (const secret of [SLACK, PAGERDUTY, "SuperSecretWebhookToken", Buffer.from(SLACK).toString("base64")]) {
+                assert.ok(!text.includes(secret), `${path.relative(out, f)} contains a secret`);
+            }
+        }
+        const resources = fs.readFileSync(path.join(out, "resources.json"), "utf8");
+        assert.match(resources, /\[secret\]/);
+        const receivers = (JSON.parse(resources) as { name: string; inputs: Record<string, unknown> }[]).find((x) => x.name.endsWith("-receivers"));
+        assert.equal(receivers?.inputs.stringData, "[secret]");
+    });
+
+    it("on invalid config exits 1, lists every problem, writes nothing", async () => {
+        const doc = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8")) as { config: Record<string, unknown> };
+        doc.config["plg-observability:metrics"] = { alertmanagerReplicas: 0, retention: "forever" };
+        const file = path.join(tmp("plg-bad-"), "Pulumi.bad.yaml");
+        fs.writeFileSync(file, YAML.stringify(doc));
+        const out = path.join(tmp("plg-render-bad-"), "out");
+        const r = await quietRender(["prod", "--stack-file", file, "--out", out]);
+        assert.equal(r.code, 1);
+        assert.match(r.stderr, /plg-observability:metrics\.alertmanagerReplicas: expected a whole number from 1 to 5, given 0/);
+        assert.match(r.stderr, /plg-observability:metrics\.retention: expected a duration/);
+        assert.equal(fs.existsSync(out), false, "nothing may be written");
+    });
+
+    it("rejects bad command lines with usage", async () => {
+        assert.equal((await quietRender([])).code, 2);
+        assert.equal((await quietRender(["dev", "--bogus"])).code, 2);
+    });
+
+    for (const stack of ["dev", "prod"] as const) {
+        it(`the rendered ${stack} rules pass promtool check and promtool unit tests`, async function () {
+            const promtool = requireBinary(this, "promtool", "prometheus");
+            const out = await rendered(stack);
+            const check = run(promtool, ["check", "rules", "prometheus-rules.yaml"], out);
+            assert.equal(check.code, 0, check.output);
+            const test = run(promtool, ["test", "rules", "prometheus-rules.test.yaml"], out);
+            assert.equal(test.code, 0, test.output);
+        });
+
+        it(`the rendered ${stack} alertmanager.yaml passes amtool check-config`, async function () {
+            const amtool = requireBinary(this, "amtool", "prometheus-alertmanager");
+            const out = await rendered(stack);
+            const check = run(amtool, ["check-config", "alertmanager.yaml"], out);
+            assert.equal(check.code, 0, check.output);
+            const routes = run(amtool, ["config", "routes", "test", "--config.file=alertmanager.yaml", "severity=critical", "alertname=HighErrorRate", "namespace=shop"], out);
+            assert.equal(routes.output.trim(), stack === "prod" ? "pagerduty,slack" : "slack");
+        });
+    }
+
+    it("the whole command renders one stack in under 5 seconds", function () {
+        const out = tmp("plg-render-time-");
+        const started = Date.now();
+        const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/render.ts", "dev", "--out", out], { cwd: ROOT, encoding: "utf8" });
+        const elapsed = Date.now() - started;
+        assert.equal(r.status, 0, r.stderr);
+        assert.ok(elapsed < 5000, `render took ${elapsed} ms`);
+    });
+});

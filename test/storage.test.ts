@@ -1,0 +1,138 @@
+import assert from "node:assert/strict";
+import type { PolicyDocument } from "../components/aws/policies";
+import { loki } from "../components/endpoints";
+import { parseSettings } from "../config";
+import { readStackConfig } from "../tools/stack-config";
+import { type Graph, ROOT, runStack } from "./support/graph";
+import * as path from "node:path";
+
+const BUCKET = "aws:s3/bucket:Bucket";
+const SSE = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration";
+const LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration";
+const KEY = "aws:kms/key:Key";
+
+function settingsOf(stack: string) {
+    const r = parseSettings(readStackConfig(ROOT, path.join(ROOT, `Pulumi.${stack}.yaml`)).config);
+    if (!r.ok) throw new Error(r.problems.join("\n"));
+    return r.settings;
+}
+
+function logKey(g: Graph) {
+    return g.byType(KEY).find((k) => k.parent?.endsWith("-logs"));
+}
+
+function policyStatements(doc: unknown): PolicyDocument["Statement"] {
+    return (JSON.parse(String(doc)) as PolicyDocument).Statement;
+}
+
+for (const stack of ["dev", "prod"] as const) {
+    describe(`log storage and workload identity (${stack})`, function () {
+        let g: Graph;
+        before(async () => {
+            g = await runStack(stack);
+        });
+
+        it("creates a chunks and a ruler bucket, each encrypted with the rotating customer-managed key", () => {
+            const buckets = g.byType(BUCKET).filter((b) => b.parent?.endsWith("-logs"));
+            assert.deepEqual(buckets.map((b) => b.name.split("-").pop()).sort(), ["chunks", "ruler"]);
+            const key = logKey(g);
+            assert.ok(key, "no KMS key for the log buckets");
+            assert.equal(key.inputs.enableKeyRotation, true);
+            const keyArn = `arn:aws:kms:eu-west-1:123456789012:key/${key.name}-key-id`;
+            for (const b of buckets) {
+                const sse = g.one(SSE, `${b.name}-encryption`);
+                const rule = (sse.inputs.rules as { applyServerSideEncryptionByDefault: Record<string, string> }[])[0];
+                assert.equal(rule?.applyServerSideEncryptionByDefault.sseAlgorithm, "aws:kms");
+                assert.equal(rule?.applyServerSideEncryptionByDefault.kmsMasterKeyId, keyArn);
+            }
+        });
+
+        it("blocks public access, enforces bucket-owner ownership and denies non-TLS requests", () => {
+            for (const b of g.byType(BUCKET).filter((x) => x.parent?.endsWith("-logs"))) {
+                const block = g.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", `${b.name}-public-access`);
+                for (const k of ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"]) assert.equal(block.inputs[k], true, k);
+                const own = g.one("aws:s3/bucketOwnershipControls:BucketOwnershipControls", `${b.name}-ownership`);
+                assert.deepEqual(own.inputs.rule, { objectOwnership: "BucketOwnerEnforced" });
+                const pol = g.one("aws:s3/bucketPolicy:BucketPolicy", `${b.name}-tls-only`);
+                const [deny] = policyStatements(pol.inputs.policy);
+                assert.equal(deny?.Effect, "Deny");
+                assert.deepEqual(deny?.Condition, { Bool: { "aws:SecureTransport": "false" } });
+                const arn = `arn:aws:s3:::${b.name}-mock`;
+                assert.deepEqual(deny?.Resource, [arn, `${arn}/*`]);
+            }
+        });
+
+        it("expires log chunks after Loki's retention plus the margin, never rule files, and aborts stale uploads", () => {
+            const s = settingsOf(stack);
+            const chunks = g.one(LIFECYCLE, "-chunks-lifecycle").inputs.rules as { expiration?: { days: number }; abortIncompleteMultipartUpload?: { daysAfterInitiation: number } }[];
+            const expiry = chunks.find((r) => r.expiration)?.expiration?.days;
+            assert.equal(expiry, s.logs.retentionDays + s.logs.lifecycleMarginDays);
+            assert.ok((expiry ?? 0) >= s.logs.retentionDays, "lifecycle must not delete logs Loki still serves");
+            assert.ok(chunks.some((r) => r.abortIncompleteMultipartUpload?.daysAfterInitiation === 1));
+            const ruler = g.one(LIFECYCLE, "-ruler-lifecycle").inputs.rules as { expiration?: unknown }[];
+            assert.ok(ruler.every((r) => r.expiration === undefined), "ruler objects must not expire");
+        });
+
+        it(stack === "prod" ? "protects and retains buckets and key" : "lets buckets and key go with the stack", () => {
+            const buckets = g.byType(BUCKET).filter((x) => x.parent?.endsWith("-logs"));
+            for (const r of [...buckets, logKey(g)]) {
+                assert.ok(r);
+                if (stack === "prod") {
+                    assert.equal(r.options.protect, true, r.name);
+                    assert.equal(r.options.retainOnDelete, true, r.name);
+                } else {
+                    assert.notEqual(r.options.protect, true, r.name);
+                }
+            }
+            for (const b of buckets) assert.equal(b.inputs.forceDestroy, stack !== "prod");
+        });
+
+        it("gives Loki a role only its service account can assume, through Pod Identity", () => {
+            const assoc = g.one("aws:eks/podIdentityAssociation:PodIdentityAssociation", "-loki-association");
+            assert.equal(assoc.inputs.namespace, loki.namespace);
+            assert.equal(assoc.inputs.serviceAccount, loki.serviceAccount);
+            const role = g.one("aws:iam/role:Role", "-loki-role");
+            assert.equal(assoc.inputs.roleArn, `arn:aws:iam::123456789012:role/${role.name}-mock`);
+            const [trust] = policyStatements(role.inputs.assumeRolePolicy);
+            assert.deepEqual(trust?.Principal, { Service: "pods.eks.amazonaws.com" });
+            assert.deepEqual(trust?.Action, ["sts:AssumeRole", "sts:TagSession"]);
+            assert.ok(trust?.Condition?.ArnEquals?.["aws:SourceArn"], "trust must be scoped to this cluster");
+        });
+
+        it("allows Loki exactly the S3 actions it needs on exactly its buckets and key, no wildcard", () => {
+            const pol = g.one("aws:iam/rolePolicy:RolePolicy", "-loki-policy");
+            const statements = policyStatements(pol.inputs.policy);
+            const bucketArns = g.byType(BUCKET).filter((x) => x.parent?.endsWith("-logs")).map((b) => `arn:aws:s3:::${b.name}-mock`);
+            const key = logKey(g);
+            const resources = statements.flatMap((s) => ([] as string[]).concat(s.Resource ?? []));
+            const actions = statements.flatMap((s) => ([] as string[]).concat(s.Action));
+            assert.ok(actions.every((a) => !a.includes("*")), `wildcard action in ${actions.join(", ")}`);
+            assert.ok(resources.every((r) => r !== "*"), "wildcard resource");
+            assert.deepEqual(
+                [...new Set(resources)].sort(),
+                [...bucketArns, ...bucketArns.map((a) => `${a}/*`), `arn:aws:kms:eu-west-1:123456789012:key/${key?.name}-key-id`].sort(),
+            );
+            assert.deepEqual(actions.sort(), ["kms:Decrypt", "kms:GenerateDataKey", "s3:DeleteObject", "s3:GetObject", "s3:ListBucket", "s3:PutObject"]);
+        });
+    });
+}
+
+describe("workload identity: IRSA", () => {
+    it("trusts only the Loki service account through the cluster's OIDC provider and creates no Pod Identity association", async () => {
+        const g = await runStack("dev", {
+            settings: { cluster: { name: "plg-dev", adminPrincipalArns: ["arn:aws:iam::123456789012:role/PlatformAdmin"], workloadIdentity: "irsa" } },
+        });
+        assert.equal(g.byType("aws:eks/podIdentityAssociation:PodIdentityAssociation").filter((a) => a.name.includes("loki")).length, 0);
+        const role = g.one("aws:iam/role:Role", "-loki-role");
+        const [trust] = policyStatements(role.inputs.assumeRolePolicy);
+        assert.equal(trust?.Action, "sts:AssumeRoleWithWebIdentity");
+        const federated = (trust?.Principal as Record<string, string>).Federated;
+        assert.match(federated ?? "", /^arn:aws:iam::123456789012:oidc-provider\//);
+        const eq = trust?.Condition?.StringEquals ?? {};
+        const sub = Object.entries(eq).find(([k]) => k.endsWith(":sub"));
+        const aud = Object.entries(eq).find(([k]) => k.endsWith(":aud"));
+        assert.equal(sub?.[1], `system:serviceaccount:${loki.namespace}:${loki.serviceAccount}`);
+        assert.equal(aud?.[1], "sts.amazonaws.com");
+        assert.ok(federated?.endsWith(sub?.[0].replace(/:sub$/, "") ?? "?"), "the condition must name the same issuer as the provider");
+    });
+});

@@ -1,0 +1,80 @@
+import * as path from "node:path";
+import { main } from "../../program";
+import { type RecordedResource, type RunResult, revealSecrets, runUnderMocks } from "../../tools/mock-run";
+import { readStackConfig } from "../../tools/stack-config";
+
+export const ROOT = path.resolve(__dirname, "..", "..");
+export const PROJECT = "plg-observability";
+
+/** A recorded run of the real program, with look-ups tests keep needing. */
+export class Graph {
+    constructor(readonly run: RunResult) {}
+
+    get resources(): RecordedResource[] {
+        return this.run.resources;
+    }
+
+    byType(type: string): RecordedResource[] {
+        return this.resources.filter((r) => r.type === type);
+    }
+
+    /** The one resource of `type` whose name ends with `suffix`; throws when not exactly one. */
+    one(type: string, suffix = ""): RecordedResource {
+        const found = this.byType(type).filter((r) => r.name.endsWith(suffix));
+        if (found.length !== 1) throw new Error(`expected one ${type} named *${suffix}, found ${found.map((r) => r.name).join(", ") || "none"}`);
+        return found[0] as RecordedResource;
+    }
+
+    /** Inputs with secret markers removed (for content assertions). */
+    inputs(r: RecordedResource): Record<string, unknown> {
+        return revealSecrets(r.inputs) as Record<string, unknown>;
+    }
+
+    /** The values of the Helm release with this release name. */
+    releaseValues(release: string): Record<string, unknown> {
+        const r = this.byType("kubernetes:helm.sh/v3:Release").find((x) => x.inputs.name === release);
+        if (!r) throw new Error(`no Helm release ${release}`);
+        return revealSecrets(r.inputs.values) as Record<string, unknown>;
+    }
+
+    children(parent: string): RecordedResource[] {
+        return this.resources.filter((r) => r.parent === parent);
+    }
+}
+
+export interface StackOverrides {
+    /** Top-level settings keys (without project prefix) replacing the stack file's. */
+    settings?: Record<string, unknown>;
+    /** Secret values by short key; `null` removes the secret. */
+    secrets?: Record<string, string | null>;
+}
+
+const cache = new Map<string, Graph>();
+
+/**
+ * Run the real program for a committed stack file (secrets get offline placeholders), with
+ * optional overrides. Runs without overrides are cached: the program is deterministic.
+ */
+export async function runStack(stack: string, over: StackOverrides = {}): Promise<Graph> {
+    const cacheKey = JSON.stringify([stack, over]);
+    const hit = cache.get(cacheKey);
+    if (hit) return hit;
+    const cfg = readStackConfig(ROOT, path.join(ROOT, `Pulumi.${stack}.yaml`));
+    const config = { ...cfg.config };
+    const secretKeys = new Set(cfg.secretKeys);
+    for (const [k, v] of Object.entries(over.settings ?? {})) config[`${PROJECT}:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
+    for (const [k, v] of Object.entries(over.secrets ?? {})) {
+        const key = `${PROJECT}:${k}`;
+        if (v === null) {
+            delete config[key];
+            secretKeys.delete(key);
+        } else {
+            config[key] = v;
+            secretKeys.add(key);
+        }
+    }
+    const run = await runUnderMocks({ project: cfg.project, stack, config, secretKeys: [...secretKeys], program: main });
+    const graph = new Graph(run);
+    cache.set(cacheKey, graph);
+    return graph;
+}

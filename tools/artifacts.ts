@@ -1,0 +1,89 @@
+/**
+ * The render contract's files, derived from the recorded resource graph: what is written is
+ * what the program would deploy (helm values, rules, configs), never a second computation of it.
+ */
+import YAML from "yaml";
+import type { Settings } from "../config";
+import { charts } from "../components/charts";
+import { metricsRulesInput } from "../components/k8s/metrics";
+import { buildPrometheusRuleTests } from "../components/k8s/metrics/rule-tests";
+import { type RecordedResource, type RunResult, redactSecrets, revealSecrets } from "./mock-run";
+
+export const HELM_RELEASE_TYPE = "kubernetes:helm.sh/v3:Release";
+export const PROMETHEUS_RULE_TYPE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule";
+
+export interface ArtifactInput {
+    stack: string;
+    settings: Settings;
+    run: RunResult;
+    /** Secrets given offline placeholders (reported in the summary). */
+    placeholders: string[];
+}
+
+function yaml(v: unknown): string {
+    return YAML.stringify(v, { lineWidth: 0 });
+}
+
+/** Values of the Helm release named `release` (Helm release name), secrets redacted. */
+export function releaseValues(resources: readonly RecordedResource[], release: string): Record<string, unknown> | undefined {
+    const r = resources.find((x) => x.type === HELM_RELEASE_TYPE && x.inputs.name === release);
+    return r ? (redactSecrets(r.inputs.values) as Record<string, unknown>) : undefined;
+}
+
+/** Every rule group of every PrometheusRule, in the promtool format. */
+export function prometheusRuleGroups(resources: readonly RecordedResource[]): unknown[] {
+    return resources
+        .filter((r) => r.type === PROMETHEUS_RULE_TYPE)
+        .flatMap((r) => ((revealSecrets(r.inputs.spec) as { groups?: unknown[] } | undefined)?.groups ?? []));
+}
+
+/** File name (relative to the output folder) -> content. */
+export function collectArtifacts(input: ArtifactInput): Map<string, string> {
+    const { resources } = input.run;
+    const files = new Map<string, string>();
+
+    const graph = resources.map((r) => ({
+        type: r.type,
+        name: r.name,
+        parent: r.parent ?? null,
+        inputs: redactSecrets(r.inputs),
+        options: r.options,
+    }));
+    files.set("resources.json", `${JSON.stringify(graph, null, 2)}\n`);
+
+    const releases = resources.filter((r) => r.type === HELM_RELEASE_TYPE);
+    for (const r of releases) {
+        files.set(`helm/${String(r.inputs.name)}.yaml`, yaml(redactSecrets(r.inputs.values ?? {})));
+    }
+
+    const groups = prometheusRuleGroups(resources);
+    if (groups.length) {
+        files.set("prometheus-rules.yaml", yaml({ groups }));
+        files.set("prometheus-rules.test.yaml", yaml(buildPrometheusRuleTests(metricsRulesInput(input.settings), "prometheus-rules.yaml")));
+    }
+
+    const kpsValues = releases.map((r) => redactSecrets(r.inputs.values) as { alertmanager?: { config?: unknown } }).find((v) => v?.alertmanager?.config);
+    if (kpsValues?.alertmanager?.config) files.set("alertmanager.yaml", yaml(kpsValues.alertmanager.config));
+
+    const byType = new Map<string, number>();
+    for (const r of resources) byType.set(r.type, (byType.get(r.type) ?? 0) + 1);
+    const chartLines = releases.map((r) => `  ${String(r.inputs.name)}: ${String(r.inputs.chart)} ${String(r.inputs.version)}`);
+    const summary = [
+        `stack: ${input.stack}`,
+        `environment: ${input.settings.environment}`,
+        `region: ${input.settings.aws.region}`,
+        `cluster: ${input.settings.cluster.existing ? `${input.settings.cluster.existing.name} (existing)` : input.settings.cluster.name}`,
+        `program evaluation: ${input.run.evaluationMs} ms`,
+        `resources: ${resources.length}`,
+        ...[...byType.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([t, n]) => `  ${t}: ${n}`),
+        "charts:",
+        ...chartLines,
+        `pinned chart versions (components/charts.ts): ${Object.values(charts).map((c) => `${c.chart} ${c.version}`).join(", ")}`,
+        ...(input.placeholders.length
+            ? [`secrets not available offline, rendered with placeholders: ${input.placeholders.join(", ")} (shown as [secret])`]
+            : []),
+        "",
+    ];
+    files.set("summary.txt", summary.join("\n"));
+    return files;
+}
