@@ -1,0 +1,127 @@
+import assert from "node:assert/strict";
+import { kps, datasourceUids, urls } from "../components/endpoints";
+import { PAGERDUTY_ROUTING_KEY_KEY, SLACK_WEBHOOK_KEY } from "../components/k8s/metrics/alertmanager";
+import { isSecretMarker } from "../tools/mock-run";
+import { type Graph, runStack } from "./support/graph";
+
+const RELEASE = "kubernetes:helm.sh/v3:Release";
+const SECRET = "kubernetes:core/v1:Secret";
+
+type Obj = Record<string, unknown>;
+function at(o: unknown, path: string): unknown {
+    return path.split(".").reduce<unknown>((cur, k) => (cur && typeof cur === "object" ? (cur as Obj)[k] : undefined), o);
+}
+
+const SLACK = "https://hooks.slack.com/services/TGRAPH/BGRAPH/graphtestwebhook";
+const PD = "graphtestroutingkey0123456789abc";
+
+for (const stack of ["dev", "prod"] as const) {
+    const prod = stack === "prod";
+    describe(`metrics and alerting in the mock graph (${stack})`, () => {
+        let g: Graph;
+        let values: Obj;
+        before(async () => {
+            g = await runStack(stack, { secrets: { slackWebhookUrl: SLACK, ...(prod ? { pagerdutyRoutingKey: PD } : {}) } });
+            values = g.releaseValues(kps.release);
+        });
+
+        it("installs the operator CRDs as their own release, and kube-prometheus-stack after it without CRDs", () => {
+            const crds = g.byType(RELEASE).find((r) => r.inputs.name === kps.crdsRelease);
+            const main = g.byType(RELEASE).find((r) => r.inputs.name === kps.release);
+            assert.ok(crds && main);
+            assert.equal(crds.inputs.chart, "prometheus-operator-crds");
+            assert.ok(main.options.dependsOn?.includes(crds.name), "kps must wait for its CRDs");
+            assert.equal(at(values, "crds.enabled"), false);
+            assert.equal(values.fullnameOverride, kps.fullname);
+            for (const r of [crds, main]) assert.match(String(r.inputs.version), /^\d+\.\d+\.\d+$/, "chart versions are pinned");
+        });
+
+        it("runs the environment's Prometheus: replicas, retention, volume, external labels", () => {
+            const spec = at(values, "prometheus.prometheusSpec") as Obj;
+            assert.equal(spec.replicas, prod ? 2 : 1);
+            assert.equal(spec.retention, prod ? "15d" : "7d");
+            assert.equal(at(spec, "storageSpec.volumeClaimTemplate.spec.storageClassName"), "gp3");
+            assert.equal(at(spec, "storageSpec.volumeClaimTemplate.spec.resources.requests.storage"), prod ? "100Gi" : "20Gi");
+            assert.deepEqual(spec.externalLabels, { cluster: `plg-${stack}`, environment: stack });
+            assert.ok(spec.replicaExternalLabelName);
+        });
+
+        it("selects every ServiceMonitor, PodMonitor, PrometheusRule, Probe and ScrapeConfig in the cluster", () => {
+            const spec = at(values, "prometheus.prometheusSpec") as Obj;
+            for (const k of ["serviceMonitor", "podMonitor", "rule", "probe", "scrapeConfig"]) {
+                assert.equal(spec[`${k}SelectorNilUsesHelmValues`], false, k);
+            }
+        });
+
+        it(prod ? "clusters 3 Alertmanagers and guards both with PodDisruptionBudgets" : "runs one Alertmanager and no PDBs", () => {
+            assert.equal(at(values, "alertmanager.alertmanagerSpec.replicas"), prod ? 3 : 1);
+            assert.equal(at(values, "alertmanager.podDisruptionBudget.enabled"), prod);
+            assert.equal(at(values, "prometheus.podDisruptionBudget.enabled"), prod);
+        });
+
+        it("mounts receiver credentials from one Secret by reference; no secret value in the Helm values", () => {
+            assert.deepEqual(at(values, "alertmanager.alertmanagerSpec.secrets"), [kps.receiverSecretName]);
+            const text = JSON.stringify(values);
+            assert.ok(!text.includes(SLACK) && !text.includes(PD), "a receiver secret leaked into Helm values");
+            assert.ok(text.includes(`/etc/alertmanager/secrets/${kps.receiverSecretName}/${SLACK_WEBHOOK_KEY}`));
+            assert.equal(text.includes(PAGERDUTY_ROUTING_KEY_KEY), prod, "PagerDuty is referenced only where it is enabled");
+        });
+
+        it("keeps the receiver Secret's data a Pulumi secret holding exactly the enabled receivers", () => {
+            const s = g.byType(SECRET).find((r) => at(r.inputs, "metadata.name") === kps.receiverSecretName);
+            assert.ok(s, "no receiver Secret");
+            assert.ok(isSecretMarker(s.inputs.stringData), "stringData must be secret");
+            const data = g.inputs(s).stringData as Obj;
+            assert.equal(data[SLACK_WEBHOOK_KEY], SLACK);
+            assert.equal(data[PAGERDUTY_ROUTING_KEY_KEY], prod ? PD : undefined);
+            assert.equal(at(s.inputs, "metadata.namespace"), kps.namespace);
+        });
+
+        it("gives Grafana a generated admin password in a secret Secret, and exports it as a secret", () => {
+            const s = g.byType(SECRET).find((r) => at(r.inputs, "metadata.name") === kps.grafanaAdminSecretName);
+            assert.ok(s && isSecretMarker(s.inputs.stringData));
+            assert.equal(at(values, "grafana.admin.existingSecret"), kps.grafanaAdminSecretName);
+            assert.ok(isSecretMarker(g.run.outputs.grafanaAdminPassword), "grafanaAdminPassword output must be secret");
+            const ini = at(values, "grafana.grafana\\.ini") ?? (at(values, "grafana") as Obj)["grafana.ini"];
+            assert.equal(at(ini, "users.allow_sign_up"), false);
+            assert.equal(at(ini, "auth\\.anonymous") ?? (ini as Obj)["auth.anonymous"] ? at((ini as Obj)["auth.anonymous"], "enabled") : undefined, false);
+            assert.equal(at(ini, "users.auto_assign_org_role"), "Viewer");
+        });
+
+        it("provisions datasources with the fixed uids, Loki at the gateway with the tenant header", () => {
+            const extra = at(values, "grafana.additionalDataSources") as Obj[];
+            const lokiDs = extra.find((d) => d.type === "loki");
+            assert.equal(lokiDs?.uid, datasourceUids.loki);
+            assert.equal(lokiDs?.url, urls.lokiGateway);
+            assert.equal(at(lokiDs, "jsonData.httpHeaderName1"), "X-Scope-OrgID");
+            assert.equal(at(lokiDs, "secureJsonData.httpHeaderValue1"), "platform");
+            const text = JSON.stringify(at(values, "grafana"));
+            assert.ok(text.includes(`"${datasourceUids.prometheus}"`) && text.includes(`"${datasourceUids.alertmanager}"`));
+        });
+
+        it("turns off the control-plane scrapes EKS cannot serve", () => {
+            for (const k of ["kubeControllerManager", "kubeScheduler", "kubeEtcd"]) assert.equal(at(values, `${k}.enabled`), false, k);
+        });
+
+        it("deploys the platform's alert rules as a PrometheusRule after the CRDs", () => {
+            const rule = g.one("kubernetes:monitoring.coreos.com/v1:PrometheusRule");
+            const alerts = ((rule.inputs.spec as { groups: { rules: { alert?: string }[] }[] }).groups).flatMap((gr) => gr.rules.map((r) => r.alert)).filter(Boolean);
+            for (const a of ["HighErrorRate", "HighLatencyP95", "ScrapeTargetDown", "ErrorBudgetBurnFast", "ErrorBudgetBurnSlow"]) assert.ok(alerts.includes(a), a);
+            const crds = g.byType(RELEASE).find((r) => r.inputs.name === kps.crdsRelease);
+            assert.ok(rule.options.dependsOn?.includes(crds?.name ?? "?"));
+        });
+    });
+}
+
+describe("metrics: receivers follow config", () => {
+    it("a stack with Slack disabled and no secret has no Slack route and an empty receiver Secret", async () => {
+        const g = await runStack("dev", {
+            settings: { alerting: { slack: { enabled: false, channel: "#x" } } },
+            secrets: { slackWebhookUrl: null },
+        });
+        const values = g.releaseValues(kps.release);
+        assert.ok(!JSON.stringify(at(values, "alertmanager.config")).includes("slack"), "no Slack receiver when disabled");
+        const s = g.byType(SECRET).find((r) => at(r.inputs, "metadata.name") === kps.receiverSecretName);
+        assert.deepEqual(g.inputs(s!).stringData, {});
+    });
+});
