@@ -14,3 +14,14 @@ export const ENVIRONMENT_LABEL = "environment";
 export const PROMETHEUS_REPLICA_LABEL = "prometheus_replica";
 /** Kubernetes pod labels that give the `app` label, first one present wins. */
 export const APP_SOURCE_POD_LABELS = ["app.kubernetes.io/name", "app"] as const;
+
+/** Log stream label holding the normalised log level (error, warn, ...), set by Alloy from JSON logs. */
+export const LOG_LEVEL_LABEL = "level";
+/** Log stream label `<namespace>/<container>`, the same shape Promtail/Alloy examples and Loki mixins use. */
+export const LOG_JOB_LABEL = "job";
+/**
+ * Every label a log stream carries (Loki's index). Anything else (trace ids, user ids) goes to
+ * structured metadata, so stream count stays bounded; LogQL stream selectors may use only these.
+ */
+export const LOG_STREAM_LABELS = [...CORRELATION_LABELS, LOG_JOB_LABEL, LOG_LEVEL_LABEL] as const;
+export type LogStreamLabel = (typeof LOG_STREAM_LABELS)[number];

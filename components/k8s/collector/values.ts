@@ -1,0 +1,46 @@
+/**
+ * Pure builder for the Grafana Alloy chart (1.11.1) values: a DaemonSet that runs the
+ * configuration from config.ts. Keys checked against the chart's values.yaml and templates.
+ */
+import { alloy as alloyEndpoints } from "../../endpoints";
+import { escapeHelmTpl, type ResourceSpec } from "../logs/values";
+
+export interface AlloyValuesInput {
+    /** Alloy configuration text (from buildAlloyConfig). */
+    readonly configText: string;
+    /** Container resources of each Alloy pod (one per node). */
+    readonly resources: ResourceSpec;
+    /** Create a ServiceMonitor (needs the Prometheus operator CRDs installed first). */
+    readonly serviceMonitor?: boolean;
+    /** Extra environment variables for the Alloy container (HOSTNAME is already the node name). */
+    readonly extraEnv?: readonly { readonly name: string; readonly value: string }[];
+    /** Tolerations so logs are collected on tainted nodes too; default tolerate everything. */
+    readonly tolerations?: readonly Record<string, unknown>[];
+}
+
+/** Build the chart values for the Alloy release. */
+export function buildAlloyValues(input: AlloyValuesInput): Record<string, unknown> {
+    return {
+        fullnameOverride: alloyEndpoints.fullname,
+        controller: {
+            type: "daemonset",
+            // A log collector that skips tainted nodes silently loses their logs.
+            tolerations: input.tolerations ?? [{ operator: "Exists" }],
+        },
+        alloy: {
+            configMap: {
+                create: true,
+                // The chart renders content with `tpl`: literal `{{` (stage.template) must be escaped.
+                content: escapeHelmTpl(input.configText),
+            },
+            // Logs are tailed through the Kubernetes API (loki.source.kubernetes): no hostPath mounts.
+            mounts: { varlog: false, dockercontainers: false },
+            enableReporting: false,
+            resources: input.resources,
+            extraEnv: input.extraEnv ?? [],
+        },
+        serviceAccount: { create: true, name: alloyEndpoints.serviceAccount },
+        rbac: { create: true },
+        serviceMonitor: { enabled: input.serviceMonitor ?? true },
+    };
+}

@@ -1,0 +1,558 @@
+/**
+ * Pure builder for the Loki community chart (grafana-community/loki 18.11.0) values.
+ * Plain data in, plain object out: no Pulumi, no I/O. Every key set here was checked against the
+ * chart's values.yaml, values.schema.json and templates (see test/loki-values.test.ts).
+ */
+import { charts } from "../../charts";
+import { loki as lokiEndpoints } from "../../endpoints";
+import { ENVIRONMENT_LABEL } from "../../labels";
+
+/** How Loki is deployed; maps to the chart's `deploymentMode`. */
+export type LokiDeploymentMode = "monolithic" | "distributed" | "simpleScalable";
+
+/** Kubernetes container resources, as the chart passes them through verbatim. */
+export interface ResourceSpec {
+    /** Scheduler requests; memory requests are what the node-budget helper sums. */
+    readonly requests: { readonly cpu: string; readonly memory: string };
+    /** Limits; a memory limit also makes the chart set GOMEMLIMIT to 85 % of it. */
+    readonly limits?: { readonly cpu?: string; readonly memory?: string };
+}
+
+/** Replica counts per microservice in `distributed` mode. */
+export interface LokiDistributedReplicas {
+    /** Ingesters; replication factor is min(3, ingester). */
+    readonly ingester: number;
+    /** Distributors (stateless, receive pushes). */
+    readonly distributor: number;
+    /** Queriers. */
+    readonly querier: number;
+    /** Query frontends. */
+    readonly queryFrontend: number;
+    /** Query schedulers; the chart's frontend always points at the scheduler, so default 2. */
+    readonly queryScheduler?: number;
+    /** Compactor; exactly 1 makes sense (retention and deletes run there). */
+    readonly compactor: number;
+    /** Index gateways. */
+    readonly indexGateway: number;
+    /** Rulers (evaluate the LogQL alert rules). */
+    readonly ruler: number;
+}
+
+/** Replica counts for the deprecated `simpleScalable` mode (removed in Loki 4). */
+export interface LokiSimpleScalableReplicas {
+    /** Read path pods. */
+    readonly read: number;
+    /** Write path pods; replication factor is min(3, write). */
+    readonly write: number;
+    /** Backend pods (compactor, ruler, index gateway). */
+    readonly backend: number;
+}
+
+/** Per-tenant limits (Loki `limits_config`). */
+export interface LokiLimits {
+    /** Per-tenant ingestion rate, MB/s (`ingestion_rate_mb`). */
+    readonly ingestionRateMb: number;
+    /** Per-tenant ingestion burst, MB (`ingestion_burst_size_mb`). */
+    readonly ingestionBurstMb: number;
+    /** Active streams per tenant across the cluster (`max_global_streams_per_user`). */
+    readonly maxGlobalStreamsPerUser: number;
+    /** Labels per stream (`max_label_names_per_series`); low on purpose, labels are an index. */
+    readonly maxLabelNamesPerSeries: number;
+    /** Longest query range, a Loki duration like "721h" (`max_query_length`). */
+    readonly maxQueryLength: string;
+    /** Sub-queries scheduled in parallel per query (`max_query_parallelism`). */
+    readonly maxQueryParallelism: number;
+    /** Most log lines one query may return (`max_entries_limit_per_query`). */
+    readonly maxEntriesLimitPerQuery: number;
+    /** Per-stream rate, MB/s (`per_stream_rate_limit`); Loki default 3 MB when absent. */
+    readonly perStreamRateLimitMb?: number;
+    /** Per-stream burst, MB (`per_stream_rate_limit_burst`); Loki default 15 MB when absent. */
+    readonly perStreamRateLimitBurstMb?: number;
+}
+
+/** Memcached caches deployed by the chart. */
+export interface LokiCaches {
+    /** Chunks cache memory (memcached -m), MiB; 0 disables the cache. Chart default 8192 (~9.8 GiB request). */
+    readonly chunksCacheMemoryMb: number;
+    /** Query results cache memory, MiB; 0 disables the cache. */
+    readonly resultsCacheMemoryMb: number;
+    /** Memcached pods per cache (default 1). */
+    readonly replicas?: number;
+}
+
+/** Container resources per workload. */
+export interface LokiResources {
+    /** Every Loki pod (the single binary, or each microservice without its own entry). */
+    readonly loki: ResourceSpec;
+    /** The nginx gateway in front of Loki. */
+    readonly gateway: ResourceSpec;
+    /** Overrides per microservice in distributed / simple scalable mode. */
+    readonly components?: Readonly<Partial<Record<LokiComponent, ResourceSpec>>>;
+}
+
+/** Tenant id -> (rule file name -> rule file YAML text), mounted for the ruler's local storage. */
+export type LokiRuleFiles = Readonly<Record<string, Readonly<Record<string, string>>>>;
+
+export interface LokiValuesInput {
+    /** Environment name (dev, prod); becomes an `environment` pod label for cost attribution. */
+    readonly environment: string;
+    /** Deployment mode. */
+    readonly mode: LokiDeploymentMode;
+    /** Single-binary replicas in `monolithic` mode (N >= 2 is "HA monolithic" on S3). */
+    readonly replicas: number;
+    /** Microservice replicas; required in `distributed` mode. */
+    readonly distributed?: LokiDistributedReplicas;
+    /** read/write/backend replicas; required in `simpleScalable` mode. */
+    readonly simpleScalable?: LokiSimpleScalableReplicas;
+    /** Spread replicas across availability zones (prod): zone topologySpreadConstraints. */
+    readonly zoneSpread: boolean;
+    /** Create PodDisruptionBudgets (maxUnavailable 1) for multi-replica workloads. */
+    readonly pdb: boolean;
+    /** S3 bucket names. */
+    readonly buckets: {
+        /** Chunks and index bucket. */
+        readonly chunks: string;
+        /** Ruler bucket (unused while rules are mounted locally; kept so switching storage is one line). */
+        readonly ruler: string;
+    };
+    /** AWS region of the buckets. */
+    readonly region: string;
+    /** Service account all Loki pods run as (bound to the S3 role); use endpoints.loki.serviceAccount. */
+    readonly serviceAccountName: string;
+    /** IRSA role ARN; annotation set only when given (EKS Pod Identity needs none). */
+    readonly irsaRoleArn?: string;
+    /** Tenant id the platform writes logs under (X-Scope-OrgID); its rules are mounted for it. */
+    readonly tenantId: string;
+    /** Log retention in days (compactor deletes older chunks). */
+    readonly retentionDays: number;
+    /** Per-tenant limits. */
+    readonly limits: LokiLimits;
+    /** Memcached cache sizes. */
+    readonly caches: LokiCaches;
+    /** StorageClass of the PVCs (WAL, compactor workdir); undefined uses the cluster default. */
+    readonly storageClass?: string;
+    /** PVC size in GiB for each stateful Loki pod. */
+    readonly volumeSizeGiB: number;
+    /** Alertmanager base URL the ruler sends alerts to; use endpoints.urls.alertmanager. */
+    readonly alertmanagerUrl: string;
+    /** Ruler rule files per tenant (see buildLokiRulerConfigMapData in rules.ts). */
+    readonly rules: LokiRuleFiles;
+    /** Container resources. */
+    readonly resources: LokiResources;
+    /** nginx gateway replicas (default 1; 2+ in prod keeps pushes flowing during a node drain). */
+    readonly gatewayReplicas?: number;
+    /** First day of the tsdb/v13 schema period (YYYY-MM-DD); never change it once data exists. */
+    readonly schemaFrom?: string;
+}
+
+/** Chart values keys of the workloads a mode may run. */
+export type LokiComponent =
+    | "singleBinary"
+    | "read"
+    | "write"
+    | "backend"
+    | "ingester"
+    | "distributor"
+    | "querier"
+    | "queryFrontend"
+    | "queryScheduler"
+    | "compactor"
+    | "indexGateway"
+    | "ruler";
+
+/** The chart's `app.kubernetes.io/component` label (its "target") per values key. */
+const COMPONENT_TARGET: Readonly<Record<LokiComponent, string>> = {
+    singleBinary: "single-binary",
+    read: "read",
+    write: "write",
+    backend: "backend",
+    ingester: "ingester",
+    distributor: "distributor",
+    querier: "querier",
+    queryFrontend: "query-frontend",
+    queryScheduler: "query-scheduler",
+    compactor: "compactor",
+    indexGateway: "index-gateway",
+    ruler: "ruler",
+};
+
+const SCALABLE: readonly LokiComponent[] = ["read", "write", "backend"];
+const DISTRIBUTED: readonly LokiComponent[] = [
+    "ingester",
+    "distributor",
+    "querier",
+    "queryFrontend",
+    "queryScheduler",
+    "compactor",
+    "indexGateway",
+    "ruler",
+];
+/**
+ * Components the chart runs as StatefulSets with a PVC in each mode. The compactor is a singleton
+ * without PDB or spread keys in the chart (it has no pdb template), so it gets neither.
+ */
+const STATEFUL: readonly LokiComponent[] = ["singleBinary", "write", "backend", "ingester", "compactor", "indexGateway", "ruler"];
+
+/** Where the ruler reads rule files: `<dir>/<tenant>/<file>.yaml` (Loki local rule storage layout). */
+export const LOKI_RULES_DIR = "/etc/loki/rules";
+/** Default start of the schema period; a date before the first install is all Loki needs. */
+export const DEFAULT_SCHEMA_FROM = "2025-01-01";
+
+const CHART_MODE: Readonly<Record<LokiDeploymentMode, string>> = {
+    monolithic: "Monolithic",
+    distributed: "Distributed",
+    simpleScalable: "SimpleScalable",
+};
+
+/** The workload that evaluates rules per mode, so the rule ConfigMaps are mounted only there. */
+const RULER_COMPONENT: Readonly<Record<LokiDeploymentMode, LokiComponent>> = {
+    monolithic: "singleBinary",
+    distributed: "ruler",
+    simpleScalable: "backend",
+};
+
+/**
+ * Escape text that the chart renders with Helm's `tpl` (extraObjects, Alloy's configMap.content):
+ * a literal `{{` would otherwise be executed as a Go template action (rule annotations use
+ * `{{ $labels.x }}`). `{{ "{{" }}` renders as `{{`; a lone `}}` is literal text to Go templates.
+ */
+export function escapeHelmTpl(text: string): string {
+    return text.replace(/\{\{/g, '{{ "{{" }}');
+}
+
+const TENANT_RE = /^[A-Za-z0-9_.-]{1,150}$/;
+const RULE_FILE_RE = /^[A-Za-z0-9_.-]+\.ya?ml$/;
+
+/** Kubernetes object name for a tenant's rules ConfigMap/volume (DNS-1123 label, <= 63 chars). */
+export function lokiRulesConfigMapName(tenantId: string): string {
+    const slug = tenantId.toLowerCase().replace(/[^a-z0-9-]/g, "-").replace(/^-+|-+$/g, "");
+    return `${lokiEndpoints.fullname}-rules-${slug}`.slice(0, 63).replace(/-+$/, "");
+}
+
+function positiveInt(name: string, n: number, min = 0): void {
+    if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min}, got ${n}`);
+}
+
+function replicasFor(input: LokiValuesInput): Record<LokiComponent, number> {
+    const r: Record<LokiComponent, number> = {
+        singleBinary: 0,
+        read: 0,
+        write: 0,
+        backend: 0,
+        ingester: 0,
+        distributor: 0,
+        querier: 0,
+        queryFrontend: 0,
+        queryScheduler: 0,
+        compactor: 0,
+        indexGateway: 0,
+        ruler: 0,
+    };
+    switch (input.mode) {
+        case "monolithic":
+            positiveInt("replicas", input.replicas, 1);
+            r.singleBinary = input.replicas;
+            break;
+        case "simpleScalable": {
+            const s = input.simpleScalable;
+            if (!s) throw new Error("simpleScalable replicas are required when mode is simpleScalable");
+            for (const k of SCALABLE) {
+                const n = s[k as keyof LokiSimpleScalableReplicas];
+                positiveInt(`simpleScalable.${k}`, n, 1);
+                r[k] = n;
+            }
+            break;
+        }
+        case "distributed": {
+            const d = input.distributed;
+            if (!d) throw new Error("distributed replicas are required when mode is distributed");
+            const withDefaults: Record<string, number> = { ...d, queryScheduler: d.queryScheduler ?? 2 };
+            for (const k of DISTRIBUTED) {
+                const n = withDefaults[k] ?? 0;
+                positiveInt(`distributed.${k}`, n, 1);
+                r[k] = n;
+            }
+            break;
+        }
+    }
+    return r;
+}
+
+function selectorLabels(component: LokiComponent): Record<string, string> {
+    return {
+        "app.kubernetes.io/name": charts.loki.chart,
+        "app.kubernetes.io/instance": lokiEndpoints.release,
+        "app.kubernetes.io/component": COMPONENT_TARGET[component],
+    };
+}
+
+/** Zone spread first (survive an AZ loss), host spread second (chart default for ingesters). */
+function zoneSpread(component: LokiComponent): Record<string, unknown>[] {
+    return [
+        {
+            maxSkew: 1,
+            topologyKey: "topology.kubernetes.io/zone",
+            whenUnsatisfiable: "DoNotSchedule",
+            labelSelector: { matchLabels: selectorLabels(component) },
+        },
+        {
+            maxSkew: 1,
+            topologyKey: "kubernetes.io/hostname",
+            whenUnsatisfiable: "ScheduleAnyway",
+            labelSelector: { matchLabels: selectorLabels(component) },
+        },
+    ];
+}
+
+function persistence(component: LokiComponent, input: LokiValuesInput): Record<string, unknown> {
+    const size = `${input.volumeSizeGiB}Gi`;
+    const storageClass = input.storageClass ?? null;
+    // The ingester's chart section takes a list of claims; every other stateful one a single volume.
+    if (component === "ingester") {
+        return { enabled: true, claims: [{ name: "data", accessModes: ["ReadWriteOnce"], size, storageClass }] };
+    }
+    // write/backend switch PVCs with `volumeClaimsEnabled` (write has no `enabled` key).
+    if (component === "write" || component === "backend") return { volumeClaimsEnabled: true, size, storageClass };
+    return { enabled: true, size, storageClass };
+}
+
+function cacheValues(memoryMb: number, replicas: number, name: string): Record<string, unknown> {
+    positiveInt(name, memoryMb);
+    if (memoryMb === 0) return { enabled: false };
+    return { enabled: true, allocatedMemory: memoryMb, replicas };
+}
+
+/** Build the chart values for one Loki release. Throws on inputs the chart would reject. */
+export function buildLokiValues(input: LokiValuesInput): Record<string, unknown> {
+    positiveInt("retentionDays", input.retentionDays, 1);
+    positiveInt("volumeSizeGiB", input.volumeSizeGiB, 1);
+    if (!TENANT_RE.test(input.tenantId)) throw new Error(`tenantId ${JSON.stringify(input.tenantId)} is not a valid Loki tenant id`);
+    const replicas = replicasFor(input);
+    const cacheReplicas = input.caches.replicas ?? 1;
+    positiveInt("caches.replicas", cacheReplicas, 1);
+    const gatewayReplicas = input.gatewayReplicas ?? 1;
+    positiveInt("gatewayReplicas", gatewayReplicas, 1);
+    const schemaFrom = input.schemaFrom ?? DEFAULT_SCHEMA_FROM;
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(schemaFrom)) throw new Error(`schemaFrom must be YYYY-MM-DD, got ${schemaFrom}`);
+
+    const ingestReplicas =
+        input.mode === "monolithic" ? replicas.singleBinary : input.mode === "distributed" ? replicas.ingester : replicas.write;
+    // One copy per ingester up to 3: a single replica cannot replicate, 3 tolerates one loss.
+    const replicationFactor = Math.min(3, ingestReplicas);
+
+    const limits: Record<string, unknown> = {
+        retention_period: `${input.retentionDays * 24}h`,
+        ingestion_rate_mb: input.limits.ingestionRateMb,
+        ingestion_burst_size_mb: input.limits.ingestionBurstMb,
+        max_global_streams_per_user: input.limits.maxGlobalStreamsPerUser,
+        max_label_names_per_series: input.limits.maxLabelNamesPerSeries,
+        max_query_length: input.limits.maxQueryLength,
+        max_query_parallelism: input.limits.maxQueryParallelism,
+        max_entries_limit_per_query: input.limits.maxEntriesLimitPerQuery,
+        // Alloy sends trace/user/request ids as structured metadata (needs tsdb + v13).
+        allow_structured_metadata: true,
+    };
+    if (input.limits.perStreamRateLimitMb !== undefined) limits.per_stream_rate_limit = `${input.limits.perStreamRateLimitMb}MB`;
+    if (input.limits.perStreamRateLimitBurstMb !== undefined)
+        limits.per_stream_rate_limit_burst = `${input.limits.perStreamRateLimitBurstMb}MB`;
+
+    const serviceAccount: Record<string, unknown> = { create: true, name: input.serviceAccountName };
+    if (input.irsaRoleArn) serviceAccount.annotations = { "eks.amazonaws.com/role-arn": input.irsaRoleArn };
+
+    // Rules: one ConfigMap per tenant (extraObjects), mounted at <rules dir>/<tenant> on the
+    // workload that runs the ruler. Chart 18.11.0's `ruler.directories` renders its ConfigMaps
+    // only in Distributed mode while still mounting them in Monolithic mode, so it is not used.
+    const extraObjects: Record<string, unknown>[] = [];
+    const ruleVolumes: Record<string, unknown>[] = [];
+    const ruleMounts: Record<string, unknown>[] = [];
+    for (const [tenant, files] of Object.entries(input.rules)) {
+        if (!TENANT_RE.test(tenant)) throw new Error(`rules: tenant ${JSON.stringify(tenant)} is not a valid Loki tenant id`);
+        const data: Record<string, string> = {};
+        for (const [file, text] of Object.entries(files)) {
+            if (!RULE_FILE_RE.test(file)) throw new Error(`rules[${tenant}]: file name ${JSON.stringify(file)} must match ${RULE_FILE_RE}`);
+            data[file] = escapeHelmTpl(text);
+        }
+        const name = lokiRulesConfigMapName(tenant);
+        if (ruleVolumes.some((v) => v.name === name)) throw new Error(`rules: tenants collide on ConfigMap name ${name}`);
+        extraObjects.push({
+            apiVersion: "v1",
+            kind: "ConfigMap",
+            metadata: { name, labels: { "app.kubernetes.io/name": charts.loki.chart, "app.kubernetes.io/component": "rules" } },
+            data,
+        });
+        ruleVolumes.push({ name, configMap: { name } });
+        ruleMounts.push({ name, mountPath: `${LOKI_RULES_DIR}/${tenant}`, readOnly: true });
+    }
+
+    const values: Record<string, unknown> = {
+        fullnameOverride: lokiEndpoints.fullname,
+        deploymentMode: CHART_MODE[input.mode],
+        serviceAccount,
+        loki: {
+            auth_enabled: true,
+            podLabels: { [ENVIRONMENT_LABEL]: input.environment },
+            commonConfig: { replication_factor: replicationFactor },
+            storage: {
+                type: "s3",
+                bucketNames: { chunks: input.buckets.chunks, ruler: input.buckets.ruler },
+                // No keys: the AWS SDK chain picks up Pod Identity / IRSA credentials.
+                s3: { region: input.region },
+            },
+            schemaConfig: {
+                configs: [
+                    {
+                        from: schemaFrom,
+                        store: "tsdb",
+                        object_store: "s3",
+                        schema: "v13",
+                        index: { prefix: "loki_index_", period: "24h" },
+                    },
+                ],
+            },
+            limits_config: limits,
+            compactor: {
+                retention_enabled: true,
+                // Loki refuses to start with retention on and no store for delete requests.
+                delete_request_store: "s3",
+            },
+            rulerConfig: {
+                alertmanager_url: input.alertmanagerUrl,
+                enable_api: true,
+                enable_alertmanager_v2: true,
+                // Replicas share the rule groups through the ring instead of each sending duplicates.
+                enable_sharding: true,
+                storage: { type: "local", local: { directory: LOKI_RULES_DIR } },
+                // Writable scratch space: the root filesystem is read-only and /rules belongs to the sidecar.
+                rule_path: "/var/loki/rules-temp",
+            },
+        },
+        gateway: {
+            enabled: true,
+            replicas: gatewayReplicas,
+            resources: input.resources.gateway,
+            podDisruptionBudget: input.pdb ? { enabled: true, maxUnavailable: 1 } : { enabled: false },
+            ...(input.zoneSpread ? { topologySpreadConstraints: gatewaySpread() } : {}),
+        },
+        monitoring: {
+            serviceMonitor: { enabled: true },
+            dashboards: { enabled: false },
+            rules: { enabled: false },
+        },
+        // Rules come from our ConfigMaps, not from the label-watching sidecar (saves a container and RBAC).
+        sidecar: { rules: { enabled: false } },
+        lokiCanary: { enabled: false },
+        test: { enabled: false },
+        minio: { enabled: false },
+        chunksCache: cacheValues(input.caches.chunksCacheMemoryMb, cacheReplicas, "caches.chunksCacheMemoryMb"),
+        resultsCache: cacheValues(input.caches.resultsCacheMemoryMb, cacheReplicas, "caches.resultsCacheMemoryMb"),
+        // The deprecated top-level PDB toggle is merged into the single binary one; keep them equal.
+        podDisruptionBudget: { enabled: input.pdb },
+        extraObjects,
+    };
+
+    const rulerComponent = RULER_COMPONENT[input.mode];
+    for (const component of Object.keys(COMPONENT_TARGET) as LokiComponent[]) {
+        const n = replicas[component];
+        const section: Record<string, unknown> = { replicas: n };
+        if (n > 0) {
+            section.resources = input.resources.components?.[component] ?? input.resources.loki;
+            if (component !== "compactor") {
+                section.podDisruptionBudget = input.pdb ? { enabled: true, maxUnavailable: 1 } : { enabled: false };
+                if (input.zoneSpread) section.topologySpreadConstraints = zoneSpread(component);
+            }
+            if (STATEFUL.includes(component)) section.persistence = persistence(component, input);
+            if (component === rulerComponent && ruleVolumes.length > 0) {
+                section.extraVolumes = ruleVolumes;
+                section.extraVolumeMounts = ruleMounts;
+            }
+        }
+        values[component] = section;
+    }
+    // Zone-aware ingesters need the rollout-operator; plain zone spread is used instead.
+    (values.ingester as Record<string, unknown>).zoneAwareReplication = { enabled: false };
+    return values;
+}
+
+function gatewaySpread(): Record<string, unknown>[] {
+    return [
+        {
+            maxSkew: 1,
+            topologyKey: "topology.kubernetes.io/zone",
+            whenUnsatisfiable: "ScheduleAnyway",
+            labelSelector: {
+                matchLabels: {
+                    "app.kubernetes.io/name": charts.loki.chart,
+                    "app.kubernetes.io/instance": lokiEndpoints.release,
+                    "app.kubernetes.io/component": "gateway",
+                },
+            },
+        },
+    ];
+}
+
+/** Memory requests (MiB) the Loki release asks the scheduler for, by group. */
+export interface LokiMemoryBudget {
+    /** Memcached pods: chart requests round(allocatedMemory * 1.2) MiB per pod. */
+    readonly cachesMiB: number;
+    /** Loki pods (single binary or microservices) times replicas. */
+    readonly lokiMiB: number;
+    /** Gateway pods times replicas. */
+    readonly gatewayMiB: number;
+    /** Sum of the above. */
+    readonly totalMiB: number;
+}
+
+const UNIT_MIB: Readonly<Record<string, number>> = {
+    "": 1 / (1024 * 1024),
+    Ki: 1 / 1024,
+    Mi: 1,
+    Gi: 1024,
+    Ti: 1024 * 1024,
+    k: 1000 / (1024 * 1024),
+    M: 1e6 / (1024 * 1024),
+    G: 1e9 / (1024 * 1024),
+    T: 1e12 / (1024 * 1024),
+};
+
+/** Parse a Kubernetes memory quantity ("512Mi", "1Gi", "1G", "1048576") into MiB. */
+export function memoryQuantityMiB(q: string): number {
+    const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(q.trim());
+    const unit = UNIT_MIB[m?.[2] ?? ""];
+    if (!m || unit === undefined) throw new Error(`unsupported memory quantity ${JSON.stringify(q)}`);
+    return Number(m[1]) * unit;
+}
+
+function asRecord(v: unknown): Record<string, unknown> {
+    return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
+
+function requestMiB(resources: unknown): number {
+    const mem = asRecord(asRecord(resources).requests).memory;
+    return typeof mem === "string" ? memoryQuantityMiB(mem) : 0;
+}
+
+/**
+ * Sum the memory requests a values object (from buildLokiValues) makes, reading it the way the
+ * chart does, so tests can assert an environment fits its node group.
+ */
+export function lokiMemoryBudget(values: Record<string, unknown>): LokiMemoryBudget {
+    let cachesMiB = 0;
+    for (const key of ["chunksCache", "resultsCache"]) {
+        const c = asRecord(values[key]);
+        if (c.enabled === false) continue;
+        const replicas = typeof c.replicas === "number" ? c.replicas : 1;
+        // Like the chart's `if .resources`: an empty map means "derive from allocatedMemory".
+        const explicit = Object.keys(asRecord(c.resources)).length > 0;
+        const perPod = explicit ? requestMiB(c.resources) : Math.round(Number(c.allocatedMemory ?? 0) * 1.2);
+        cachesMiB += perPod * replicas;
+    }
+    let lokiMiB = 0;
+    for (const key of Object.keys(COMPONENT_TARGET)) {
+        const c = asRecord(values[key]);
+        const replicas = typeof c.replicas === "number" ? c.replicas : 0;
+        lokiMiB += replicas * requestMiB(c.resources);
+    }
+    const g = asRecord(values.gateway);
+    const gatewayMiB = g.enabled === false ? 0 : (typeof g.replicas === "number" ? g.replicas : 1) * requestMiB(g.resources);
+    return { cachesMiB, lokiMiB, gatewayMiB, totalMiB: cachesMiB + lokiMiB + gatewayMiB };
+}

@@ -1,0 +1,366 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import YAML from "yaml";
+import { alloy as alloyEndpoints, urls } from "../components/endpoints";
+import { charts } from "../components/charts";
+import { APP_SOURCE_POD_LABELS, CORRELATION_LABELS, LOG_JOB_LABEL, LOG_LEVEL_LABEL, LOG_STREAM_LABELS } from "../components/labels";
+import {
+    alloyString,
+    buildAlloyConfig,
+    HIGH_CARDINALITY_LOG_FIELDS,
+    type AlloyConfigInput,
+    podLabelMeta,
+} from "../components/k8s/collector/config";
+import { buildAlloyValues } from "../components/k8s/collector/values";
+
+// No `alloy` binary is available on this machine (no Debian package, no internet beyond npm), so
+// the configuration is checked by parsing it with the small Alloy-syntax parser below.
+
+// ---- a parser for the Alloy syntax subset the builder emits --------------------------------------
+type Value = string | number | boolean | Value[] | { [k: string]: Value } | { ref: string } | { call: string; args: Value[] } | { concat: Value[] };
+interface Block {
+    name: string;
+    label?: string;
+    attrs: Record<string, Value>;
+    blocks: Block[];
+}
+type Tok = { t: "str"; v: string } | { t: "num"; v: number } | { t: "id"; v: string } | { t: "p"; v: string };
+
+function tokenize(src: string): Tok[] {
+    const toks: Tok[] = [];
+    let i = 0;
+    while (i < src.length) {
+        const c = src[i] as string;
+        if (/\s/.test(c)) i++;
+        else if (src.startsWith("//", i)) while (i < src.length && src[i] !== "\n") i++;
+        else if (c === '"') {
+            let j = i + 1;
+            while (src[j] !== '"') {
+                assert.ok(j < src.length && src[j] !== "\n", `unterminated string at ${i}`);
+                j += src[j] === "\\" ? 2 : 1;
+            }
+            // Alloy string escapes used by the builder are a subset of JSON's.
+            toks.push({ t: "str", v: JSON.parse(src.slice(i, j + 1)) as string });
+            i = j + 1;
+        } else if (/[0-9]/.test(c)) {
+            const m = /^\d+(\.\d+)?/.exec(src.slice(i)) as RegExpExecArray;
+            toks.push({ t: "num", v: Number(m[0]) });
+            i += m[0].length;
+        } else if (/[A-Za-z_]/.test(c)) {
+            const m = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*/.exec(src.slice(i)) as RegExpExecArray;
+            toks.push({ t: "id", v: m[0] });
+            i += m[0].length;
+        } else if ("{}[](),=+".includes(c)) {
+            toks.push({ t: "p", v: c });
+            i++;
+        } else assert.fail(`unexpected character ${JSON.stringify(c)} at ${i}`);
+    }
+    return toks;
+}
+
+function parseAlloy(src: string): Block {
+    const toks = tokenize(src);
+    let p = 0;
+    const peek = () => toks[p];
+    const next = () => {
+        const t = toks[p++];
+        assert.ok(t, "unexpected end of input");
+        return t;
+    };
+    const expect = (v: string) => {
+        const t = next();
+        assert.ok(t.t === "p" && t.v === v, `expected ${v}, got ${JSON.stringify(t)}`);
+    };
+    const isP = (v: string) => peek()?.t === "p" && peek()?.v === v;
+
+    function primary(): Value {
+        const t = next();
+        if (t.t === "str" || t.t === "num") return t.v;
+        if (t.t === "id") {
+            if (t.v === "true" || t.v === "false") return t.v === "true";
+            if (isP("(")) {
+                next();
+                const args: Value[] = [];
+                while (!isP(")")) {
+                    args.push(expr());
+                    if (isP(",")) next();
+                }
+                next();
+                return { call: t.v, args };
+            }
+            return { ref: t.v };
+        }
+        if (t.v === "[") {
+            const items: Value[] = [];
+            while (!isP("]")) {
+                items.push(expr());
+                if (isP(",")) next();
+                else assert.ok(isP("]"), "list items need commas");
+            }
+            next();
+            return items;
+        }
+        if (t.v === "{") {
+            const obj: Record<string, Value> = {};
+            while (!isP("}")) {
+                const k = next();
+                assert.equal(k.t, "id", "object keys are identifiers");
+                expect("=");
+                obj[k.v as string] = expr();
+                if (isP(",")) next();
+                else assert.ok(isP("}"), "object entries need commas");
+            }
+            next();
+            return obj;
+        }
+        return assert.fail(`unexpected token ${JSON.stringify(t)}`);
+    }
+    function expr(): Value {
+        const first = primary();
+        if (!isP("+")) return first;
+        const parts = [first];
+        while (isP("+")) {
+            next();
+            parts.push(primary());
+        }
+        return { concat: parts };
+    }
+    function body(until: string | undefined): Block {
+        const block: Block = { name: "", attrs: {}, blocks: [] };
+        while (until ? !isP(until) : p < toks.length) {
+            const name = next();
+            assert.equal(name.t, "id", `statement must start with an identifier, got ${JSON.stringify(name)}`);
+            if (isP("=")) {
+                next();
+                assert.ok(!(name.v in block.attrs), `duplicate attribute ${name.v}`);
+                block.attrs[name.v as string] = expr();
+                continue;
+            }
+            let label: string | undefined;
+            if (peek()?.t === "str") label = next().v as string;
+            expect("{");
+            const child = body("}");
+            next();
+            block.blocks.push({ ...child, name: name.v as string, label });
+        }
+        return block;
+    }
+    return body(undefined);
+}
+
+const find = (b: Block, name: string, label?: string): Block => {
+    const found = b.blocks.filter((c) => c.name === name && (label === undefined || c.label === label));
+    assert.equal(found.length, 1, `expected one ${name}${label ? ` "${label}"` : ""}, found ${found.length}`);
+    return found[0] as Block;
+};
+const obj = (v: Value | undefined): Record<string, Value> => {
+    assert.ok(v && typeof v === "object" && !Array.isArray(v) && !("ref" in v) && !("call" in v) && !("concat" in v), "object expected");
+    return v as Record<string, Value>;
+};
+
+// ---- Prometheus relabel semantics for `replace` rules (the only action the builder uses) --------
+function applyRelabel(target: Record<string, string>, rules: Block[]): Record<string, string> {
+    const out = { ...target };
+    for (const r of rules) {
+        assert.equal(r.attrs.action ?? "replace", "replace");
+        const sources = (r.attrs.source_labels as string[]) ?? [];
+        const sep = (r.attrs.separator as string | undefined) ?? ";";
+        const regex = new RegExp(`^(?:${(r.attrs.regex as string | undefined) ?? "(.*)"})$`);
+        const replacement = (r.attrs.replacement as string | undefined) ?? "$1";
+        const value = sources.map((s) => out[s] ?? "").join(sep);
+        const m = regex.exec(value);
+        if (!m) continue;
+        const res = replacement.replace(/\$(\d+)/g, (_, g: string) => m[Number(g)] ?? "");
+        const targetLabel = r.attrs.target_label as string;
+        if (res === "") delete out[targetLabel];
+        else out[targetLabel] = res;
+    }
+    return out;
+}
+
+/** A pod target as discovery.kubernetes (role pod) emits it. */
+function podTarget(podLabels: Record<string, string>): Record<string, string> {
+    const t: Record<string, string> = {
+        __address__: "10.0.1.23",
+        __meta_kubernetes_namespace: "shop",
+        __meta_kubernetes_pod_name: "checkout-7d9f8-abcde",
+        __meta_kubernetes_pod_container_name: "server",
+        __meta_kubernetes_pod_uid: "0b7c-uid",
+        __meta_kubernetes_pod_node_name: "ip-10-0-1-5",
+        __meta_kubernetes_pod_label_pod_template_hash: "7d9f8",
+    };
+    for (const [k, v] of Object.entries(podLabels)) t[podLabelMeta(k)] = v;
+    return t;
+}
+
+const input: AlloyConfigInput = { clusterName: "plg-dev", tenantId: "platform" };
+
+describe("Alloy configuration", () => {
+    const text = buildAlloyConfig(input);
+    const root = parseAlloy(text);
+    const relabel = find(root, "discovery.relabel", "pods");
+    const process = find(root, "loki.process", "pods");
+
+    describe("escaper", () => {
+        const nasty = ['plain', 'say "hi"', "back\\slash", "C:\\path\\", "line1\nline2", "cr\rtab\t", "bell\u0007nul\u0000del\u007f", "sep\u2028x", "ünïcödé 🚀", "${x} {{ y }} // not a comment", ""];
+        for (const s of nasty) {
+            it(`round-trips ${JSON.stringify(s)}`, () => {
+                const lit = alloyString(s);
+                assert.equal(JSON.parse(lit), s);
+                assert.ok(!/[\u0000-\u001f\u007f]/.test(lit), "no raw control characters in the literal");
+                assert.ok(lit.startsWith('"') && lit.endsWith('"'));
+                const inner = lit.slice(1, -1);
+                assert.ok(!/(^|[^\\])(\\\\)*"/.test(inner), "every inner quote is escaped");
+            });
+        }
+
+        it("a hostile cluster name and tenant stay inside their string literals", () => {
+            const hostile = { clusterName: 'dev"\n}\nloki.write "evil" {', tenantId: 'a\\"b' };
+            const parsed = parseAlloy(buildAlloyConfig(hostile));
+            assert.equal(obj(find(find(parsed, "loki.process", "pods"), "stage.static_labels").attrs.values).cluster, hostile.clusterName);
+            assert.equal(find(find(parsed, "loki.write", "default"), "endpoint").attrs.tenant_id, hostile.tenantId);
+            assert.equal(parsed.blocks.filter((b) => b.name === "loki.write").length, 1);
+        });
+    });
+
+    it("has the pipeline blocks, wired in order", () => {
+        assert.deepEqual(
+            root.blocks.map((b) => `${b.name}.${b.label}`),
+            ["discovery.kubernetes.pods", "discovery.relabel.pods", "loki.source.kubernetes.pods", "loki.process.pods", "loki.write.default"],
+        );
+        assert.deepEqual(relabel.attrs.targets, { ref: "discovery.kubernetes.pods.targets" });
+        const source = find(root, "loki.source.kubernetes", "pods");
+        assert.deepEqual(source.attrs.targets, { ref: "discovery.relabel.pods.output" });
+        assert.deepEqual(source.attrs.forward_to, [{ ref: "loki.process.pods.receiver" }]);
+        assert.deepEqual(process.attrs.forward_to, [{ ref: "loki.write.default.receiver" }]);
+    });
+
+    it("discovers only this node's pods, via the HOSTNAME the chart sets to spec.nodeName", () => {
+        const disc = find(root, "discovery.kubernetes", "pods");
+        assert.equal(disc.attrs.role, "pod");
+        const sel = find(disc, "selectors");
+        assert.equal(sel.attrs.role, "pod");
+        assert.deepEqual(sel.attrs.field, { concat: ["spec.nodeName=", { call: "sys.env", args: ["HOSTNAME"] }] });
+    });
+
+    it("relabeling yields exactly the correlation labels plus job, with app from the preferred pod label", () => {
+        const rules = relabel.blocks.filter((b) => b.name === "rule");
+        const cases: [Record<string, string>, string | undefined][] = [
+            [{ [APP_SOURCE_POD_LABELS[0]]: "checkout", [APP_SOURCE_POD_LABELS[1]]: "legacy" }, "checkout"],
+            [{ [APP_SOURCE_POD_LABELS[1]]: "legacy" }, "legacy"],
+            [{ [APP_SOURCE_POD_LABELS[0]]: "checkout" }, "checkout"],
+            [{}, undefined],
+        ];
+        for (const [podLabels, app] of cases) {
+            const out = applyRelabel(podTarget(podLabels), rules);
+            const visible = Object.fromEntries(Object.entries(out).filter(([k]) => !k.startsWith("__")));
+            const expected: Record<string, string> = { namespace: "shop", pod: "checkout-7d9f8-abcde", container: "server", [LOG_JOB_LABEL]: "shop/server" };
+            if (app) expected.app = app;
+            assert.deepEqual(visible, expected, JSON.stringify(podLabels));
+            // loki.source.kubernetes needs these to find the container to tail.
+            for (const k of ["__meta_kubernetes_namespace", "__meta_kubernetes_pod_name", "__meta_kubernetes_pod_container_name", "__meta_kubernetes_pod_uid"])
+                assert.ok(k in out, k);
+        }
+    });
+
+    it("a JSON line ends up with exactly the stream labels: correlation labels + job + level", () => {
+        const rules = relabel.blocks.filter((b) => b.name === "rule");
+        const fromDiscovery = Object.keys(applyRelabel(podTarget({ [APP_SOURCE_POD_LABELS[0]]: "checkout" }), rules)).filter((k) => !k.startsWith("__"));
+        const staticLabels = Object.keys(obj(find(process, "stage.static_labels").attrs.values));
+        const extractedLabels = Object.keys(obj(find(process, "stage.labels").attrs.values));
+        const all = new Set([...fromDiscovery, ...staticLabels, ...extractedLabels]);
+        assert.equal(all.size, fromDiscovery.length + staticLabels.length + extractedLabels.length, "no label set twice");
+        assert.deepEqual([...all].sort(), [...LOG_STREAM_LABELS].sort());
+        assert.deepEqual([...all].sort(), [...CORRELATION_LABELS, LOG_JOB_LABEL, LOG_LEVEL_LABEL].sort());
+        assert.deepEqual(obj(find(process, "stage.static_labels").attrs.values), { cluster: "plg-dev" });
+    });
+
+    it("high-cardinality fields go to structured metadata and never become labels", () => {
+        const labels = Object.keys(obj(find(process, "stage.labels").attrs.values));
+        assert.deepEqual(labels, [LOG_LEVEL_LABEL]);
+        const metadata = Object.keys(obj(find(process, "stage.structured_metadata").attrs.values));
+        for (const f of ["trace_id", "user_id", "request_id"]) {
+            assert.ok(metadata.includes(f), f);
+            assert.ok(!labels.includes(f), f);
+            assert.ok(f in obj(find(process, "stage.json").attrs.expressions), `${f} extracted from JSON`);
+        }
+        assert.deepEqual(metadata, [...HIGH_CARDINALITY_LOG_FIELDS]);
+        assert.throws(() => buildAlloyConfig({ ...input, structuredMetadataFields: ["namespace"] }), /clashes/);
+        assert.throws(() => buildAlloyConfig({ ...input, structuredMetadataFields: ["user-id"] }), /identifier/);
+    });
+
+    it("the level label only takes known, lowercased levels", () => {
+        const tmpl = find(process, "stage.template");
+        assert.equal(tmpl.attrs.template, "{{ ToLower .Value }}");
+        const regex = find(process, "stage.regex");
+        assert.equal(regex.attrs.source, tmpl.attrs.source);
+        const re = new RegExp((regex.attrs.expression as string).replace("(?P<", "(?<"));
+        assert.equal(re.exec("ERROR".toLowerCase())?.groups?.[LOG_LEVEL_LABEL], "error");
+        assert.equal(re.exec("warn")?.groups?.[LOG_LEVEL_LABEL], "warn");
+        for (const junk of ["user 42 failed", "error2", "", "errors"]) assert.equal(re.exec(junk), null, junk);
+    });
+
+    it("pushes to the Loki gateway with the tenant, retrying with backoff", () => {
+        const endpoint = find(find(root, "loki.write", "default"), "endpoint");
+        assert.equal(endpoint.attrs.url, urls.lokiPush);
+        assert.equal(endpoint.attrs.tenant_id, "platform");
+        assert.equal(endpoint.attrs.retry_on_http_429, true);
+        assert.equal(endpoint.attrs.max_backoff_retries, 20);
+        assert.equal(endpoint.attrs.min_backoff_period, "500ms");
+        assert.equal(endpoint.attrs.max_backoff_period, "5m");
+        const custom = find(
+            find(parseAlloy(buildAlloyConfig({ ...input, pushUrl: "http://x:3100/loki/api/v1/push", tenantId: "t2", retry: { maxRetries: 5, maxBackoff: "30s" } })), "loki.write", "default"),
+            "endpoint",
+        );
+        assert.equal(custom.attrs.url, "http://x:3100/loki/api/v1/push");
+        assert.equal(custom.attrs.tenant_id, "t2");
+        assert.equal(custom.attrs.max_backoff_retries, 5);
+        assert.equal(custom.attrs.max_backoff_period, "30s");
+        assert.throws(() => buildAlloyConfig({ ...input, retry: { maxBackoff: "five minutes" } }), /maxBackoff/);
+    });
+
+    it("uses no experimental blocks (the chart runs Alloy at stability level generally-available)", () => {
+        const write = find(root, "loki.write", "default");
+        const names = (b: Block): string[] => b.blocks.flatMap((c) => [c.name, ...names(c)]);
+        for (const experimental of ["wal", "queue_config"]) assert.ok(!names(write).includes(experimental), experimental);
+        const chartDefaults = YAML.parse(readFileSync(`/work/shared/charts/alloy-${charts.alloy.version}.values.yaml`, "utf8")) as { alloy: { stabilityLevel: string } };
+        assert.equal(chartDefaults.alloy.stabilityLevel, "generally-available");
+    });
+});
+
+describe("Alloy values (chart 1.11.1)", () => {
+    const configText = buildAlloyConfig(input);
+    const values = buildAlloyValues({ configText, resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } } });
+    const defaults = YAML.parse(readFileSync(`/work/shared/charts/alloy-${charts.alloy.version}.values.yaml`, "utf8")) as Record<string, unknown>;
+
+    it("every key exists in the chart's values.yaml", () => {
+        const missing: string[] = [];
+        const walk = (v: Record<string, unknown>, d: Record<string, unknown>, prefix: string) => {
+            for (const [k, val] of Object.entries(v)) {
+                const p = `${prefix}${k}`;
+                if (!(k in d)) missing.push(p);
+                else if (val && typeof val === "object" && !Array.isArray(val) && !p.endsWith(".resources"))
+                    walk(val as Record<string, unknown>, (d[k] ?? {}) as Record<string, unknown>, `${p}.`);
+            }
+        };
+        walk(values, defaults, "");
+        assert.deepEqual(missing, []);
+    });
+
+    it("names, controller, RBAC and ServiceMonitor", () => {
+        assert.equal(values.fullnameOverride, alloyEndpoints.fullname);
+        assert.deepEqual(values.serviceAccount, { create: true, name: alloyEndpoints.serviceAccount });
+        assert.equal((values.controller as { type: string }).type, "daemonset");
+        assert.deepEqual(values.rbac, { create: true });
+        assert.deepEqual(values.serviceMonitor, { enabled: true });
+        assert.deepEqual(buildAlloyValues({ configText, resources: { requests: { cpu: "1", memory: "1Gi" } }, serviceMonitor: false }).serviceMonitor, { enabled: false });
+    });
+
+    it("config content survives the chart's tpl: the stage.template action is escaped and renders back", () => {
+        const content = (values.alloy as { configMap: { content: string } }).configMap.content;
+        assert.ok(configText.includes("{{ ToLower .Value }}"), "fixture has a template action");
+        const parts = content.split('{{ "{{" }}');
+        for (const part of parts) assert.ok(!part.includes("{{"), "no unescaped action");
+        assert.equal(parts.join("{{"), configText);
+    });
+});
