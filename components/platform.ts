@@ -6,6 +6,8 @@ import { EksCluster } from "./aws/cluster";
 import { objectStorePolicy } from "./aws/policies";
 import { WorkloadRole } from "./aws/workload-role";
 import { kps, loki } from "./endpoints";
+import { Collector } from "./k8s/collector";
+import { Logs } from "./k8s/logs";
 import { Metrics } from "./k8s/metrics";
 
 /** What a stack exports. Secrets stay secret Outputs. */
@@ -46,7 +48,7 @@ export class Platform extends pulumi.ComponentResource {
         );
 
         const storage = new LogStorage(
-            `${name}-logs`,
+            `${name}-log-storage`,
             { retentionDays: settings.logs.retentionDays, lifecycleMarginDays: settings.logs.lifecycleMarginDays, production, provider: awsProvider },
             { parent: this },
         );
@@ -86,6 +88,21 @@ export class Platform extends pulumi.ComponentResource {
             },
             { parent: this },
         );
+
+        const logs = new Logs(
+            `${name}-logs`,
+            {
+                settings,
+                bucketNames: storage.bucketNames,
+                ...(settings.cluster.workloadIdentity === "irsa" ? { irsaRoleArn: lokiRole.roleArn } : {}),
+                storageClass: cluster.storageClassName,
+                provider: cluster.provider,
+                dependsOn: [...cluster.ready, lokiRole, metrics.crds],
+            },
+            { parent: this },
+        );
+
+        new Collector(`${name}-collector`, { settings, provider: cluster.provider, dependsOn: [logs.release, metrics.crds] }, { parent: this });
 
         this.outputs = {
             clusterName: cluster.name,

@@ -136,3 +136,8 @@ export function loadConfig(): LoadedConfig {
     }
     return { settings: result.settings, secrets };
 }
+
+/** The EKS cluster's name: the one created, or the one brought. Also the `cluster` label everywhere. */
+export function clusterNameOf(settings: Settings): string {
+    return settings.cluster.existing?.name ?? settings.cluster.name;
+}

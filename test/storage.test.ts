@@ -18,7 +18,7 @@ function settingsOf(stack: string) {
 }
 
 function logKey(g: Graph) {
-    return g.byType(KEY).find((k) => k.parent?.endsWith("-logs"));
+    return g.byType(KEY).find((k) => k.parent?.endsWith("-log-storage"));
 }
 
 function policyStatements(doc: unknown): PolicyDocument["Statement"] {
@@ -33,7 +33,7 @@ for (const stack of ["dev", "prod"] as const) {
         });
 
         it("creates a chunks and a ruler bucket, each encrypted with the rotating customer-managed key", () => {
-            const buckets = g.byType(BUCKET).filter((b) => b.parent?.endsWith("-logs"));
+            const buckets = g.byType(BUCKET).filter((b) => b.parent?.endsWith("-log-storage"));
             assert.deepEqual(buckets.map((b) => b.name.split("-").pop()).sort(), ["chunks", "ruler"]);
             const key = logKey(g);
             assert.ok(key, "no KMS key for the log buckets");
@@ -48,7 +48,7 @@ for (const stack of ["dev", "prod"] as const) {
         });
 
         it("blocks public access, enforces bucket-owner ownership and denies non-TLS requests", () => {
-            for (const b of g.byType(BUCKET).filter((x) => x.parent?.endsWith("-logs"))) {
+            for (const b of g.byType(BUCKET).filter((x) => x.parent?.endsWith("-log-storage"))) {
                 const block = g.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", `${b.name}-public-access`);
                 for (const k of ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"]) assert.equal(block.inputs[k], true, k);
                 const own = g.one("aws:s3/bucketOwnershipControls:BucketOwnershipControls", `${b.name}-ownership`);
@@ -74,7 +74,7 @@ for (const stack of ["dev", "prod"] as const) {
         });
 
         it(stack === "prod" ? "protects and retains buckets and key" : "lets buckets and key go with the stack", () => {
-            const buckets = g.byType(BUCKET).filter((x) => x.parent?.endsWith("-logs"));
+            const buckets = g.byType(BUCKET).filter((x) => x.parent?.endsWith("-log-storage"));
             for (const r of [...buckets, logKey(g)]) {
                 assert.ok(r);
                 if (stack === "prod") {
@@ -102,7 +102,7 @@ for (const stack of ["dev", "prod"] as const) {
         it("allows Loki exactly the S3 actions it needs on exactly its buckets and key, no wildcard", () => {
             const pol = g.one("aws:iam/rolePolicy:RolePolicy", "-loki-policy");
             const statements = policyStatements(pol.inputs.policy);
-            const bucketArns = g.byType(BUCKET).filter((x) => x.parent?.endsWith("-logs")).map((b) => `arn:aws:s3:::${b.name}-mock`);
+            const bucketArns = g.byType(BUCKET).filter((x) => x.parent?.endsWith("-log-storage")).map((b) => `arn:aws:s3:::${b.name}-mock`);
             const key = logKey(g);
             const resources = statements.flatMap((s) => ([] as string[]).concat(s.Resource ?? []));
             const actions = statements.flatMap((s) => ([] as string[]).concat(s.Action));

@@ -5,6 +5,10 @@
 import YAML from "yaml";
 import type { Settings } from "../config";
 import { charts } from "../components/charts";
+import { alloyConfigInput } from "../components/k8s/collector";
+import { buildAlloyConfig } from "../components/k8s/collector/config";
+import { lokiRulesInput } from "../components/k8s/logs";
+import { buildLokiRules } from "../components/k8s/logs/rules";
 import { metricsRulesInput } from "../components/k8s/metrics";
 import { buildPrometheusRuleTests } from "../components/k8s/metrics/rule-tests";
 import { type RecordedResource, type RunResult, redactSecrets, revealSecrets } from "./mock-run";
@@ -65,6 +69,11 @@ export function collectArtifacts(input: ArtifactInput): Map<string, string> {
     const kpsValues = releases.map((r) => redactSecrets(r.inputs.values) as { alertmanager?: { config?: unknown } }).find((v) => v?.alertmanager?.config);
     if (kpsValues?.alertmanager?.config) files.set("alertmanager.yaml", yaml(kpsValues.alertmanager.config));
 
+    // Loki rules and Alloy config travel inside Helm values escaped for `tpl`; write them from the
+    // same settings mapping the components use, in their plain form.
+    if (releases.some((r) => r.inputs.chart === charts.loki.chart)) files.set("loki-rules.yaml", yaml(buildLokiRules(lokiRulesInput(input.settings))));
+    if (releases.some((r) => r.inputs.chart === charts.alloy.chart)) files.set("alloy/config.alloy", buildAlloyConfig(alloyConfigInput(input.settings)));
+
     const byType = new Map<string, number>();
     for (const r of resources) byType.set(r.type, (byType.get(r.type) ?? 0) + 1);
     const chartLines = releases.map((r) => `  ${String(r.inputs.name)}: ${String(r.inputs.chart)} ${String(r.inputs.version)}`);
@@ -78,7 +87,6 @@ export function collectArtifacts(input: ArtifactInput): Map<string, string> {
         ...[...byType.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([t, n]) => `  ${t}: ${n}`),
         "charts:",
         ...chartLines,
-        `pinned chart versions (components/charts.ts): ${Object.values(charts).map((c) => `${c.chart} ${c.version}`).join(", ")}`,
         ...(input.placeholders.length
             ? [`secrets not available offline, rendered with placeholders: ${input.placeholders.join(", ")} (shown as [secret])`]
             : []),

@@ -109,6 +109,8 @@ export class Metrics extends pulumi.ComponentResource {
     public readonly grafanaAdminPassword: pulumi.Output<string>;
     /** The kube-prometheus-stack release. */
     public readonly release: k8s.helm.v3.Release;
+    /** The prometheus-operator CRDs release: anything creating a ServiceMonitor or PrometheusRule waits for it. */
+    public readonly crds: k8s.helm.v3.Release;
 
     constructor(name: string, args: MetricsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("plg:k8s:Metrics", name, {}, opts);
@@ -117,7 +119,7 @@ export class Metrics extends pulumi.ComponentResource {
 
         const ns = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: kps.namespace } }, { ...k8sOpts, dependsOn: args.dependsOn });
 
-        const crds = new k8s.helm.v3.Release(
+        const crds = (this.crds = new k8s.helm.v3.Release(
             `${name}-crds`,
             {
                 name: kps.crdsRelease,
@@ -130,7 +132,7 @@ export class Metrics extends pulumi.ComponentResource {
                 maxHistory: 5,
             },
             k8sOpts,
-        );
+        ));
 
         const password = new random.RandomPassword(`${name}-grafana-admin`, { length: 32, special: false }, { parent: this });
         this.grafanaAdminPassword = pulumi.secret(password.result);

@@ -1,0 +1,55 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { type Settings, clusterNameOf } from "../../../config";
+import { charts } from "../../charts";
+import { alloy, urls } from "../../endpoints";
+import { type AlloyConfigInput, buildAlloyConfig } from "./config";
+import { buildAlloyValues } from "./values";
+
+/** Alloy's configuration input from settings: one mapping used by the component and by render. */
+export function alloyConfigInput(settings: Settings): AlloyConfigInput {
+    return { clusterName: clusterNameOf(settings), tenantId: settings.logs.tenantId, pushUrl: urls.lokiPush };
+}
+
+export interface CollectorArgs {
+    /** Validated stack settings. */
+    readonly settings: Settings;
+    /** The cluster's Kubernetes provider. */
+    readonly provider: k8s.Provider;
+    /** What must exist first: the logging namespace (Loki release) and the monitoring CRDs (ServiceMonitor). */
+    readonly dependsOn: pulumi.Input<pulumi.Resource>[];
+}
+
+/** Grafana Alloy as a DaemonSet: every pod's logs, labelled like the metrics, pushed to Loki. */
+export class Collector extends pulumi.ComponentResource {
+    public readonly release: k8s.helm.v3.Release;
+
+    constructor(name: string, args: CollectorArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("plg:k8s:Collector", name, {}, opts);
+        const prod = args.settings.environment === "prod";
+        const values = buildAlloyValues({
+            configText: buildAlloyConfig(alloyConfigInput(args.settings)),
+            resources: prod
+                ? { requests: { cpu: "200m", memory: "256Mi" }, limits: { memory: "1Gi" } }
+                : { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "512Mi" } },
+            serviceMonitor: true,
+        });
+        this.release = new k8s.helm.v3.Release(
+            `${name}-alloy`,
+            {
+                name: alloy.release,
+                namespace: alloy.namespace,
+                chart: charts.alloy.chart,
+                version: charts.alloy.version,
+                repositoryOpts: { repo: charts.alloy.repo },
+                values,
+                atomic: true,
+                cleanupOnFail: true,
+                timeout: 600,
+                maxHistory: 5,
+            },
+            { parent: this, provider: args.provider, dependsOn: args.dependsOn },
+        );
+        this.registerOutputs({});
+    }
+}

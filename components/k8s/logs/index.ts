@@ -1,0 +1,109 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { Settings } from "../../../config";
+import { charts } from "../../charts";
+import { loki, urls } from "../../endpoints";
+import { DEFAULT_LOKI_RULE_THRESHOLDS, type LokiRulesInput, buildLokiRulerConfigMapData, buildLokiRules } from "./rules";
+import { type LokiResources, type LokiValuesInput, buildLokiValues } from "./values";
+
+/** Loki's log alert rules from settings: one mapping used by the component and by render. */
+export function lokiRulesInput(settings: Settings): LokiRulesInput {
+    return { runbookBaseUrl: settings.alerting.runbookBaseUrl, ...DEFAULT_LOKI_RULE_THRESHOLDS };
+}
+
+const RESOURCES: Record<Settings["environment"], LokiResources> = {
+    dev: {
+        loki: { requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "1Gi" } },
+        gateway: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } },
+    },
+    prod: {
+        loki: { requests: { cpu: "1", memory: "2Gi" }, limits: { memory: "4Gi" } },
+        gateway: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "256Mi" } },
+    },
+};
+
+/** Loki values input from settings and the storage the AWS layer created. */
+export function lokiValuesInput(
+    settings: Settings,
+    storage: { chunks: string; ruler: string; irsaRoleArn?: string | undefined },
+    storageClass: string,
+): LokiValuesInput {
+    const l = settings.logs;
+    const prod = settings.environment === "prod";
+    const ruleFile = buildLokiRules(lokiRulesInput(settings));
+    return {
+        environment: settings.environment,
+        mode: l.mode,
+        replicas: l.replicas,
+        distributed: l.distributed,
+        // The deprecated mode has no settings of its own: read, write and backend each get `replicas`.
+        simpleScalable: { read: l.replicas, write: l.replicas, backend: l.replicas },
+        zoneSpread: prod,
+        pdb: prod,
+        buckets: { chunks: storage.chunks, ruler: storage.ruler },
+        region: settings.aws.region,
+        serviceAccountName: loki.serviceAccount,
+        ...(storage.irsaRoleArn ? { irsaRoleArn: storage.irsaRoleArn } : {}),
+        tenantId: l.tenantId,
+        retentionDays: l.retentionDays,
+        limits: l.limits,
+        caches: l.caches,
+        storageClass,
+        volumeSizeGiB: l.volumeSizeGiB,
+        alertmanagerUrl: urls.alertmanager,
+        rules: { [l.tenantId]: buildLokiRulerConfigMapData(ruleFile) },
+        resources: RESOURCES[settings.environment],
+        // Alloy pushes through the gateway: in prod it must survive a node drain.
+        gatewayReplicas: prod ? 2 : 1,
+    };
+}
+
+export interface LogsArgs {
+    /** Validated stack settings. */
+    readonly settings: Settings;
+    /** Bucket names from the log storage. */
+    readonly bucketNames: { readonly chunks: pulumi.Input<string>; readonly ruler: pulumi.Input<string> };
+    /** The workload role's ARN when it is bound with IRSA (annotated on the service account); undefined for Pod Identity. */
+    readonly irsaRoleArn?: pulumi.Input<string>;
+    /** StorageClass for every PVC. */
+    readonly storageClass: string;
+    /** The cluster's Kubernetes provider. */
+    readonly provider: k8s.Provider;
+    /** What must exist first: the cluster, the Pod Identity association, the monitoring CRDs (ServiceMonitor). */
+    readonly dependsOn: pulumi.Input<pulumi.Resource>[];
+}
+
+/** Loki on S3, credentials only through the workload role bound to its service account. */
+export class Logs extends pulumi.ComponentResource {
+    public readonly release: k8s.helm.v3.Release;
+
+    constructor(name: string, args: LogsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("plg:k8s:Logs", name, {}, opts);
+        const s = args.settings;
+        if (s.logs.mode === "simpleScalable") {
+            pulumi.log.warn("logs.mode simpleScalable is deprecated upstream and removed in Loki 4; use monolithic (HA with replicas >= 3) or distributed", this);
+        }
+        const k8sOpts: pulumi.CustomResourceOptions = { parent: this, provider: args.provider };
+        const ns = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: loki.namespace } }, { ...k8sOpts, dependsOn: args.dependsOn });
+        const values = pulumi
+            .all([args.bucketNames.chunks, args.bucketNames.ruler, args.irsaRoleArn])
+            .apply(([chunks, ruler, irsaRoleArn]) => buildLokiValues(lokiValuesInput(s, { chunks, ruler, irsaRoleArn }, args.storageClass)));
+        this.release = new k8s.helm.v3.Release(
+            `${name}-loki`,
+            {
+                name: loki.release,
+                namespace: ns.metadata.name,
+                chart: charts.loki.chart,
+                version: charts.loki.version,
+                repositoryOpts: { repo: charts.loki.repo },
+                values,
+                atomic: true,
+                cleanupOnFail: true,
+                timeout: 900,
+                maxHistory: 5,
+            },
+            { ...k8sOpts, dependsOn: args.dependsOn },
+        );
+        this.registerOutputs({});
+    }
+}

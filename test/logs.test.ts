@@ -1,0 +1,128 @@
+import assert from "node:assert/strict";
+import { alloy, loki, urls } from "../components/endpoints";
+import { lokiMemoryBudget } from "../components/k8s/logs/values";
+import { CORRELATION_LABELS } from "../components/labels";
+import { type Graph, runStack } from "./support/graph";
+
+type Obj = Record<string, unknown>;
+function at(o: unknown, path: string): unknown {
+    return path.split(".").reduce<unknown>((cur, k) => (cur && typeof cur === "object" ? (cur as Obj)[k] : undefined), o);
+}
+
+/** Memory of the instance types the profiles use (AWS facts), GiB. */
+const INSTANCE_MEMORY_GIB: Record<string, number> = { "m6i.large": 8, "m5.large": 8, "m6i.xlarge": 16 };
+
+/** Memory of the node group at its minimum size, MiB (smallest instance type counts). */
+function nodeGroupMemoryMiB(g: Graph): number {
+    return g.byType("aws:eks/nodeGroup:NodeGroup").reduce((sum, ng) => {
+        const types = ng.inputs.instanceTypes as string[];
+        const per = Math.min(...types.map((t) => INSTANCE_MEMORY_GIB[t] ?? Number.NaN));
+        return sum + per * 1024 * Number(at(ng.inputs, "scalingConfig.minSize"));
+    }, 0);
+}
+
+function lifecycleDays(g: Graph): number {
+    const lc = g.byType("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").find((r) => r.name.endsWith("-chunks-lifecycle"));
+    const rules = lc?.inputs.rules as { expiration?: { days: number } }[];
+    return rules.find((r) => r.expiration)?.expiration?.days ?? Number.NaN;
+}
+
+for (const stack of ["dev", "prod"] as const) {
+    const prod = stack === "prod";
+    describe(`logs in the mock graph (${stack})`, () => {
+        let g: Graph;
+        let values: Obj;
+        let alloyValues: Obj;
+        before(async () => {
+            g = await runStack(stack);
+            values = g.releaseValues(loki.release);
+            alloyValues = g.releaseValues(alloy.release);
+        });
+
+        it(prod ? "runs HA monolithic Loki: 3 replicas, replication factor 3, spread over zones, PDB" : "runs single-replica monolithic Loki with replication factor 1", () => {
+            assert.equal(values.deploymentMode, "Monolithic");
+            assert.equal(at(values, "singleBinary.replicas"), prod ? 3 : 1);
+            assert.equal(at(values, "loki.commonConfig.replication_factor"), prod ? 3 : 1);
+            for (const other of ["read", "write", "backend", "ingester", "distributor", "querier"]) {
+                assert.equal(at(values, `${other}.replicas`), 0, `${other} must be zeroed in monolithic mode`);
+            }
+            const spread = JSON.stringify(at(values, "singleBinary.topologySpreadConstraints") ?? []);
+            assert.equal(spread.includes("topology.kubernetes.io/zone"), prod);
+            assert.equal(at(values, "singleBinary.podDisruptionBudget.enabled") === true, prod);
+        });
+
+        it("stores chunks in the platform's S3 buckets and region, with no access keys", () => {
+            const buckets = g.byType("aws:s3/bucket:Bucket").filter((b) => b.parent?.endsWith("-log-storage"));
+            const byPurpose = Object.fromEntries(buckets.map((b) => [b.name.split("-").pop(), `${b.name}-mock`]));
+            assert.deepEqual(at(values, "loki.storage.bucketNames"), { chunks: byPurpose.chunks, ruler: byPurpose.ruler });
+            assert.equal(at(values, "loki.storage.type"), "s3");
+            assert.equal(at(values, "loki.storage.s3.region"), "eu-west-1");
+            const text = JSON.stringify(values);
+            assert.ok(!/accessKeyId|secretAccessKey|access_key/i.test(text), "no static AWS credentials");
+        });
+
+        it("names the service account the workload role is bound to", () => {
+            const assoc = g.one("aws:eks/podIdentityAssociation:PodIdentityAssociation", "-loki-association");
+            assert.equal(at(values, "serviceAccount.name"), assoc.inputs.serviceAccount);
+            assert.equal(g.byType("kubernetes:helm.sh/v3:Release").find((r) => r.inputs.name === loki.release)?.inputs.namespace, assoc.inputs.namespace);
+        });
+
+        it("enables multi-tenancy and keeps logs no longer than the bucket lifecycle", () => {
+            assert.equal(at(values, "loki.auth_enabled"), true);
+            const retention = String(at(values, "loki.limits_config.retention_period"));
+            const hours = Number(/^(\d+)h$/.exec(retention)?.[1]);
+            assert.ok(hours > 0, retention);
+            assert.equal(at(values, "loki.compactor.retention_enabled"), true);
+            assert.equal(at(values, "loki.compactor.delete_request_store"), "s3");
+            assert.ok(lifecycleDays(g) * 24 >= hours, `S3 lifecycle (${lifecycleDays(g)}d) must not expire logs before Loki's retention (${retention})`);
+            assert.equal(at(values, "loki.schemaConfig.configs.0.schema") ?? (at(values, "loki.schemaConfig.configs") as Obj[])[0]?.schema, "v13");
+        });
+
+        it("sizes Loki and its caches to fit a third of the node group's memory", () => {
+            const budget = lokiMemoryBudget(values);
+            const nodes = nodeGroupMemoryMiB(g);
+            assert.ok(Number.isFinite(nodes) && nodes > 0);
+            assert.ok(budget.totalMiB <= nodes / 3, `Loki requests ${budget.totalMiB} MiB, node group has ${nodes} MiB`);
+            if (!prod) assert.ok(budget.cachesMiB < 2048, `dev caches request ${budget.cachesMiB} MiB`);
+        });
+
+        it("mounts the ruler's LogQL rules for the tenant and sends alerts to the platform Alertmanager", () => {
+            assert.equal(at(values, "loki.rulerConfig.alertmanager_url"), urls.alertmanager);
+            assert.equal(at(values, "loki.rulerConfig.enable_api"), true);
+            assert.equal(at(values, "loki.rulerConfig.storage.type"), "local");
+            const cms = (values.extraObjects as Obj[]).filter((o) => o.kind === "ConfigMap");
+            assert.equal(cms.length, 1);
+            const rulesText = Object.values(cms[0]?.data as Record<string, string>).join("\n");
+            assert.match(rulesText, /alert: LogAuthenticationFailures/);
+            const mounts = JSON.stringify(at(values, "singleBinary.extraVolumeMounts"));
+            assert.ok(mounts.includes(`/etc/loki/rules/platform`), "rules mounted under the tenant's directory");
+        });
+
+        it("lets Prometheus scrape Loki and Alloy", () => {
+            assert.equal(at(values, "monitoring.serviceMonitor.enabled"), true);
+            assert.equal(at(alloyValues, "serviceMonitor.enabled"), true);
+            const crds = g.byType("kubernetes:helm.sh/v3:Release").find((r) => r.inputs.chart === "prometheus-operator-crds");
+            for (const rel of [loki.release, alloy.release]) {
+                const r = g.byType("kubernetes:helm.sh/v3:Release").find((x) => x.inputs.name === rel);
+                assert.ok(r?.options.dependsOn?.includes(crds?.name ?? "?"), `${rel} creates a ServiceMonitor: it must wait for the CRDs`);
+            }
+        });
+
+        it("runs Alloy as a DaemonSet pushing to Loki's gateway with Loki's tenant, labelling like the metrics", () => {
+            assert.equal(at(alloyValues, "controller.type"), "daemonset");
+            const config = String(at(alloyValues, "alloy.configMap.content"));
+            const gatewayService = `${String(values.fullnameOverride)}-gateway`;
+            assert.match(config, new RegExp(`url\\s*=\\s*"${urls.lokiPush.replace(/[.]/g, "\\.")}"`));
+            assert.ok(urls.lokiPush.includes(gatewayService), "the push URL names the gateway the Loki chart creates");
+            const tenant = /tenant_id\s*=\s*"([^"]+)"/.exec(config)?.[1];
+            const kpsValues = g.releaseValues("kube-prometheus-stack");
+            const lokiDs = (at(kpsValues, "grafana.additionalDataSources") as Obj[]).find((d) => d.type === "loki");
+            assert.equal(tenant, at(lokiDs, "secureJsonData.httpHeaderValue1"), "Alloy writes to the tenant Grafana reads");
+            assert.ok((values.extraObjects as Obj[]).some((o) => at(o, "metadata.name") === `loki-rules-${tenant}`), "the ruler reads the same tenant");
+            for (const label of CORRELATION_LABELS.filter((l) => l !== "cluster")) {
+                assert.match(config, new RegExp(`target_label\\s*=\\s*"${label}"`), `relabel to ${label}`);
+            }
+            assert.match(config, new RegExp(`cluster\\s*=\\s*"plg-${stack}"`));
+        });
+    });
+}
