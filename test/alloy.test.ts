@@ -1,3 +1,4 @@
+import { chartFile } from "./support/chart-data";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import YAML from "yaml";
@@ -323,7 +324,7 @@ describe("Alloy configuration", () => {
         const write = find(root, "loki.write", "default");
         const names = (b: Block): string[] => b.blocks.flatMap((c) => [c.name, ...names(c)]);
         for (const experimental of ["wal", "queue_config"]) assert.ok(!names(write).includes(experimental), experimental);
-        const chartDefaults = YAML.parse(readFileSync(`/work/shared/charts/alloy-${charts.alloy.version}.values.yaml`, "utf8")) as { alloy: { stabilityLevel: string } };
+        const chartDefaults = YAML.parse(readFileSync(chartFile(`alloy-${charts.alloy.version}.values.yaml`), "utf8")) as { alloy: { stabilityLevel: string } };
         assert.equal(chartDefaults.alloy.stabilityLevel, "generally-available");
     });
 });
@@ -331,7 +332,7 @@ describe("Alloy configuration", () => {
 describe("Alloy values (chart 1.11.1)", () => {
     const configText = buildAlloyConfig(input);
     const values = buildAlloyValues({ configText, resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } } });
-    const defaults = YAML.parse(readFileSync(`/work/shared/charts/alloy-${charts.alloy.version}.values.yaml`, "utf8")) as Record<string, unknown>;
+    const defaults = YAML.parse(readFileSync(chartFile(`alloy-${charts.alloy.version}.values.yaml`), "utf8")) as Record<string, unknown>;
 
     it("every key exists in the chart's values.yaml", () => {
         const missing: string[] = [];

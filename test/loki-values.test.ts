@@ -1,3 +1,4 @@
+import { chartFile } from "./support/chart-data";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import YAML from "yaml";
@@ -13,9 +14,8 @@ import {
 } from "../components/k8s/logs/values";
 import { buildLokiRulerConfigMapData, buildLokiRules, DEFAULT_LOKI_RULE_THRESHOLDS } from "../components/k8s/logs/rules";
 
-const CHART_DIR = "/work/shared/charts";
-const SCHEMA = JSON.parse(readFileSync(`${CHART_DIR}/loki-${charts.loki.version}.values.schema.json`, "utf8")) as Schema;
-const DEFAULTS = YAML.parse(readFileSync(`${CHART_DIR}/loki-${charts.loki.version}.values.yaml`, "utf8")) as Obj;
+const SCHEMA = JSON.parse(readFileSync(chartFile(`loki-${charts.loki.version}.values.schema.json`), "utf8")) as Schema;
+const DEFAULTS = YAML.parse(readFileSync(chartFile(`loki-${charts.loki.version}.values.yaml`), "utf8")) as Obj;
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === "object" && !Array.isArray(v);

@@ -1,3 +1,5 @@
+import { charts } from "../components/charts";
+import { chartFile } from "./support/chart-data";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
@@ -8,7 +10,6 @@ import { buildKubePrometheusStackValues, type KpsValuesInput } from "../componen
 import { alertmanagerSecretPath, datasourceUids, kps, urls } from "../components/endpoints";
 import { CLUSTER_LABEL, ENVIRONMENT_LABEL, PROMETHEUS_REPLICA_LABEL } from "../components/labels";
 
-const CHARTS = "/work/shared/charts";
 
 function amInput(env: "dev" | "prod"): AlertmanagerInput {
     return {
@@ -91,10 +92,10 @@ function hasPath(obj: unknown, p: readonly string[]): boolean {
 
 /** Key paths of `values` known neither to the chart's values.yaml, its templates, nor (for grafana.*) the subchart's values. */
 function unknownKeyPaths(values: unknown): string[] {
-    const kpsDefaults: unknown = YAML.parse(fs.readFileSync(path.join(CHARTS, "kube-prometheus-stack-88.5.3.values.yaml"), "utf8"));
-    const grafanaDefaults: unknown = YAML.parse(fs.readFileSync(path.join(CHARTS, "grafana-12.11.1.values.yaml"), "utf8"));
+    const kpsDefaults: unknown = YAML.parse(fs.readFileSync(chartFile(`kube-prometheus-stack-${charts.kubePrometheusStack.version}.values.yaml`), "utf8"));
+    const grafanaDefaults: unknown = YAML.parse(fs.readFileSync(chartFile("grafana-12.11.1.values.yaml"), "utf8"));
     const refs = fs
-        .readFileSync(path.join(CHARTS, "kube-prometheus-stack-88.5.3.template-refs.txt"), "utf8")
+        .readFileSync(chartFile(`kube-prometheus-stack-${charts.kubePrometheusStack.version}.template-refs.txt`), "utf8")
         .split("\n")
         .filter(Boolean);
     const known = (p: string[]): boolean => {

@@ -2,7 +2,7 @@
  * Helm values for kube-prometheus-stack (chart version in charts.ts), for EKS.
  *
  * Every key used here exists in the chart's values.yaml or is read by its templates (checked by
- * test/metrics-values.test.ts against /work/shared/charts). Names come from endpoints.ts, so the
+ * test/metrics-values.test.ts against ../shared/charts). Names come from endpoints.ts, so the
  * services other parts connect to never drift with the chart.
  */
 import { alertmanagerSecretPath, datasourceUids, kps, urls } from "../../endpoints";
