@@ -2,7 +2,6 @@ import { charts } from "../components/charts";
 import { chartFile } from "./support/chart-data";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import path from "node:path";
 import YAML from "yaml";
 import { buildAlertmanagerConfig, type AlertmanagerInput } from "../components/k8s/metrics/alertmanager";
 import { ALERTS } from "../components/k8s/metrics/rules";
