@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { type Settings, clusterNameOf } from "../../../config";
-import { charts } from "../../charts";
+import { chartRelease } from "../helm";
 import { alloy, urls } from "../../endpoints";
 import { type AlloyConfigInput, buildAlloyConfig } from "./config";
 import { buildAlloyValues } from "./values";
@@ -34,20 +34,10 @@ export class Collector extends pulumi.ComponentResource {
                 : { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "512Mi" } },
             serviceMonitor: true,
         });
-        this.release = new k8s.helm.v3.Release(
+        this.release = chartRelease(
             `${name}-alloy`,
-            {
-                name: alloy.release,
-                namespace: alloy.namespace,
-                chart: charts.alloy.chart,
-                version: charts.alloy.version,
-                repositoryOpts: { repo: charts.alloy.repo },
-                values,
-                atomic: true,
-                cleanupOnFail: true,
-                timeout: 600,
-                maxHistory: 5,
-            },
+            "alloy",
+            { name: alloy.release, namespace: alloy.namespace, values, timeoutSeconds: 600 },
             { parent: this, provider: args.provider, dependsOn: args.dependsOn },
         );
         this.registerOutputs({});

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { Settings } from "../../../config";
-import { charts } from "../../charts";
+import { chartRelease } from "../helm";
 import { loki, urls } from "../../endpoints";
 import { DEFAULT_LOKI_RULE_THRESHOLDS, type LokiRulesInput, buildLokiRulerConfigMapData, buildLokiRules } from "./rules";
 import { type LokiResources, type LokiValuesInput, buildLokiValues } from "./values";
@@ -88,22 +88,7 @@ export class Logs extends pulumi.ComponentResource {
         const values = pulumi
             .all([args.bucketNames.chunks, args.bucketNames.ruler, args.irsaRoleArn])
             .apply(([chunks, ruler, irsaRoleArn]) => buildLokiValues(lokiValuesInput(s, { chunks, ruler, irsaRoleArn }, args.storageClass)));
-        this.release = new k8s.helm.v3.Release(
-            `${name}-loki`,
-            {
-                name: loki.release,
-                namespace: ns.metadata.name,
-                chart: charts.loki.chart,
-                version: charts.loki.version,
-                repositoryOpts: { repo: charts.loki.repo },
-                values,
-                atomic: true,
-                cleanupOnFail: true,
-                timeout: 900,
-                maxHistory: 5,
-            },
-            { ...k8sOpts, dependsOn: args.dependsOn },
-        );
+        this.release = chartRelease(`${name}-loki`, "loki", { name: loki.release, namespace: ns.metadata.name, values, timeoutSeconds: 900 }, { ...k8sOpts, dependsOn: args.dependsOn });
         this.registerOutputs({});
     }
 }

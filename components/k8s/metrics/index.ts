@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { Secrets, Settings } from "../../../config";
-import { charts } from "../../charts";
+import { chartRelease } from "../helm";
 import { kps, urls } from "../../endpoints";
 import { PAGERDUTY_ROUTING_KEY_KEY, SLACK_WEBHOOK_KEY, buildAlertmanagerConfig } from "./alertmanager";
 import { type MetricsRulesInput, buildPrometheusRules } from "./rules";
@@ -119,20 +119,7 @@ export class Metrics extends pulumi.ComponentResource {
 
         const ns = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: kps.namespace } }, { ...k8sOpts, dependsOn: args.dependsOn });
 
-        const crds = (this.crds = new k8s.helm.v3.Release(
-            `${name}-crds`,
-            {
-                name: kps.crdsRelease,
-                namespace: ns.metadata.name,
-                chart: charts.prometheusOperatorCrds.chart,
-                version: charts.prometheusOperatorCrds.version,
-                repositoryOpts: { repo: charts.prometheusOperatorCrds.repo },
-                atomic: true,
-                cleanupOnFail: true,
-                maxHistory: 5,
-            },
-            k8sOpts,
-        ));
+        const crds = (this.crds = chartRelease(`${name}-crds`, "prometheusOperatorCrds", { name: kps.crdsRelease, namespace: ns.metadata.name }, k8sOpts));
 
         const password = new random.RandomPassword(`${name}-grafana-admin`, { length: 32, special: false }, { parent: this });
         this.grafanaAdminPassword = pulumi.secret(password.result);
@@ -165,20 +152,10 @@ export class Metrics extends pulumi.ComponentResource {
         const values = pulumi
             .output(args.clusterName)
             .apply((clusterName) => buildKubePrometheusStackValues(kpsValuesInput(s, clusterName, args.storageClass)));
-        this.release = new k8s.helm.v3.Release(
+        this.release = chartRelease(
             `${name}-kps`,
-            {
-                name: kps.release,
-                namespace: ns.metadata.name,
-                chart: charts.kubePrometheusStack.chart,
-                version: charts.kubePrometheusStack.version,
-                repositoryOpts: { repo: charts.kubePrometheusStack.repo },
-                values,
-                atomic: true,
-                cleanupOnFail: true,
-                timeout: RELEASE_TIMEOUT_SECONDS,
-                maxHistory: 5,
-            },
+            "kubePrometheusStack",
+            { name: kps.release, namespace: ns.metadata.name, values, timeoutSeconds: RELEASE_TIMEOUT_SECONDS },
             { ...k8sOpts, dependsOn: [crds, adminSecret, receiverSecret] },
         );
 
