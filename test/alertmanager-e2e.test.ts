@@ -1,0 +1,121 @@
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import YAML from "yaml";
+import { kps } from "../components/endpoints";
+import { requireBinary } from "./support/binaries";
+import { runStack } from "./support/graph";
+
+interface AlertGroup {
+    receiver: { name: string };
+    alerts: { labels: Record<string, string>; status: { state: string; inhibitedBy: string[] } }[];
+}
+
+function freePort(): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const srv = net.createServer();
+        srv.listen(0, "127.0.0.1", () => {
+            const port = (srv.address() as net.AddressInfo).port;
+            srv.close(() => resolve(port));
+        });
+        srv.on("error", reject);
+    });
+}
+
+async function waitReady(base: string, proc: ChildProcess, log: () => string): Promise<void> {
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline) {
+        if (proc.exitCode !== null) throw new Error(`alertmanager exited (${proc.exitCode}):\n${log()}`);
+        try {
+            if ((await fetch(`${base}/-/ready`)).ok) return;
+        } catch {
+            /* not listening yet */
+        }
+        await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`alertmanager not ready in 15 s:\n${log()}`);
+}
+
+/**
+ * The Alertmanager configuration the prod stack deploys, loaded by a real Alertmanager on
+ * loopback: alerts posted to its API land in the receivers the routing promises, and critical
+ * inhibits warning for the same alert and namespace.
+ */
+describe("alertmanager end to end (real process on loopback)", function () {
+    this.timeout(30_000);
+    let proc: ChildProcess | undefined;
+    let base = "";
+
+    before(async function () {
+        const bin = requireBinary(this, "prometheus-alertmanager", "prometheus-alertmanager");
+        const g = await runStack("prod");
+        const config = (g.releaseValues(kps.release).alertmanager as { config: unknown }).config;
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plg-am-"));
+        fs.writeFileSync(path.join(dir, "alertmanager.yml"), YAML.stringify(config));
+        const port = await freePort();
+        base = `http://127.0.0.1:${port}`;
+        let output = "";
+        proc = spawn(bin, [
+            `--config.file=${path.join(dir, "alertmanager.yml")}`,
+            `--storage.path=${path.join(dir, "data")}`,
+            `--web.listen-address=127.0.0.1:${port}`,
+            "--cluster.listen-address=",
+        ]);
+        proc.stdout?.on("data", (d: Buffer) => (output += d.toString()));
+        proc.stderr?.on("data", (d: Buffer) => (output += d.toString()));
+        await waitReady(base, proc, () => output);
+        const alert = (labels: Record<string, string>) => ({ labels, annotations: { summary: "test" }, startsAt: new Date().toISOString() });
+        const res = await fetch(`${base}/api/v2/alerts`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify([
+                alert({ alertname: "HighErrorRate", severity: "critical", namespace: "shop", service: "checkout" }),
+                alert({ alertname: "HighErrorRate", severity: "warning", namespace: "shop", service: "checkout" }),
+                alert({ alertname: "HighLatencyP95", severity: "warning", namespace: "shop", service: "checkout" }),
+                alert({ alertname: "Watchdog", severity: "none" }),
+            ]),
+        });
+        assert.equal(res.status, 200, await res.text());
+    });
+
+    after(() => {
+        proc?.kill("SIGTERM");
+    });
+
+    async function groups(): Promise<AlertGroup[]> {
+        // Inhibition is evaluated on read; give the dispatcher a moment to group.
+        for (let i = 0; i < 50; i++) {
+            const gs = (await (await fetch(`${base}/api/v2/alerts/groups`)).json()) as AlertGroup[];
+            if (gs.length >= 4) return gs;
+            await new Promise((r) => setTimeout(r, 100));
+        }
+        return (await (await fetch(`${base}/api/v2/alerts/groups`)).json()) as AlertGroup[];
+    }
+
+    function receiversOf(gs: AlertGroup[], alertname: string, severity?: string): string[] {
+        return gs
+            .filter((g) => g.alerts.some((a) => a.labels.alertname === alertname && (severity === undefined || a.labels.severity === severity)))
+            .map((g) => g.receiver.name)
+            .sort();
+    }
+
+    it("pages and posts a critical alert, posts a warning, tells nobody about Watchdog", async () => {
+        const gs = await groups();
+        assert.deepEqual(receiversOf(gs, "HighErrorRate", "critical"), ["pagerduty", "slack"]);
+        assert.deepEqual(receiversOf(gs, "HighLatencyP95"), ["slack"]);
+        assert.deepEqual(receiversOf(gs, "Watchdog"), ["null"]);
+    });
+
+    it("inhibits the warning of an alert that is also critical in the same namespace", async () => {
+        const res = await fetch(`${base}/api/v2/alerts?filter=alertname%3D%22HighErrorRate%22&filter=severity%3D%22warning%22`);
+        const alerts = (await res.json()) as { status: { state: string; inhibitedBy: string[] } }[];
+        assert.equal(alerts.length, 1);
+        assert.equal(alerts[0]?.status.state, "suppressed");
+        assert.ok((alerts[0]?.status.inhibitedBy.length ?? 0) > 0);
+        const latency = (await (await fetch(`${base}/api/v2/alerts?filter=alertname%3D%22HighLatencyP95%22`)).json()) as { status: { state: string } }[];
+        assert.equal(latency[0]?.status.state, "active", "a warning with no critical twin is not inhibited");
+    });
+});
