@@ -7,6 +7,8 @@ import { objectStorePolicy } from "./aws/policies";
 import { WorkloadRole } from "./aws/workload-role";
 import { kps, loki } from "./endpoints";
 import { Collector } from "./k8s/collector";
+import { Dashboards, dashboardsInput } from "./k8s/dashboards";
+import { buildDashboards } from "./k8s/dashboards/builders";
 import { Logs } from "./k8s/logs";
 import { Metrics } from "./k8s/metrics";
 
@@ -85,6 +87,17 @@ export class Platform extends pulumi.ComponentResource {
                 storageClass: cluster.storageClassName,
                 provider: cluster.provider,
                 dependsOn: cluster.ready,
+            },
+            { parent: this },
+        );
+
+        new Dashboards(
+            `${name}-dashboards`,
+            {
+                provider: cluster.provider,
+                namespace: kps.namespace,
+                dashboards: buildDashboards(dashboardsInput(settings)),
+                dependsOn: [metrics.release],
             },
             { parent: this },
         );

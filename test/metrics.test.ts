@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { kps, datasourceUids, urls } from "../components/endpoints";
 import { PAGERDUTY_ROUTING_KEY_KEY, SLACK_WEBHOOK_KEY } from "../components/k8s/metrics/alertmanager";
+import { RED_DASHBOARD_UID } from "../components/k8s/metrics/rules";
 import { isSecretMarker } from "../tools/mock-run";
 import { type Graph, runStack } from "./support/graph";
 
@@ -97,6 +98,14 @@ for (const stack of ["dev", "prod"] as const) {
             assert.equal(at(lokiDs, "secureJsonData.httpHeaderValue1"), "platform");
             const text = JSON.stringify(at(values, "grafana"));
             assert.ok(text.includes(`"${datasourceUids.prometheus}"`) && text.includes(`"${datasourceUids.alertmanager}"`));
+        });
+
+        it("ships the RED dashboard every alert links to, for Grafana's sidecar, after Grafana", () => {
+            const cms = g.byType("kubernetes:core/v1:ConfigMap").filter((c) => at(c.inputs, "metadata.labels.grafana_dashboard") === "1");
+            const uids = cms.map((c) => (JSON.parse(Object.values(c.inputs.data as Record<string, string>)[0] ?? "{}") as { uid?: string }).uid);
+            assert.ok(uids.includes(RED_DASHBOARD_UID), `dashboards: ${uids.join(", ")}`);
+            const main = g.byType(RELEASE).find((r) => r.inputs.name === kps.release);
+            for (const c of cms) assert.ok(c.options.dependsOn?.includes(main?.name ?? "?"));
         });
 
         it("turns off the control-plane scrapes EKS cannot serve", () => {

@@ -62,7 +62,7 @@ describe("render", function () {
     for (const stack of ["dev", "prod"] as const) {
         it(`writes the contract's files for ${stack}`, async () => {
             const out = await rendered(stack);
-            for (const f of ["resources.json", "summary.txt", "alertmanager.yaml", "prometheus-rules.yaml", "prometheus-rules.test.yaml", "helm/kube-prometheus-stack.yaml", "helm/prometheus-operator-crds.yaml"]) {
+            for (const f of ["resources.json", "summary.txt", "alertmanager.yaml", "prometheus-rules.yaml", "prometheus-rules.test.yaml", "helm/kube-prometheus-stack.yaml", "helm/prometheus-operator-crds.yaml", "helm/loki.yaml", "helm/alloy.yaml", "loki-rules.yaml", "alloy/config.alloy", "dashboards/plg-red.json", "dashboards/plg-workload.json"]) {
                 assert.ok(fs.existsSync(path.join(out, f)), `${f} missing`);
             }
             const resources = JSON.parse(fs.readFileSync(path.join(out, "resources.json"), "utf8")) as { type: string; name: string; parent: string | null; inputs: unknown; options: Record<string, unknown> }[];
@@ -70,6 +70,8 @@ describe("render", function () {
             for (const r of resources) assert.deepEqual(Object.keys(r), ["type", "name", "parent", "inputs", "options"]);
             const names = new Set(resources.map((r) => r.name));
             for (const r of resources) if (r.parent !== null) assert.ok(names.has(r.parent), `${r.name}: parent ${r.parent} is not a resource`);
+            const red = JSON.parse(fs.readFileSync(path.join(out, "dashboards/plg-red.json"), "utf8")) as { uid: string };
+            assert.equal(red.uid, "plg-red", "a dashboard file is named after its uid");
             const summary = fs.readFileSync(path.join(out, "summary.txt"), "utf8");
             assert.match(summary, new RegExp(`^stack: ${stack}$`, "m"));
             assert.match(summary, /^program evaluation: \d+ ms$/m);

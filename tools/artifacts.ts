@@ -10,6 +10,7 @@ import { buildAlloyConfig } from "../components/k8s/collector/config";
 import { lokiRulesInput } from "../components/k8s/logs";
 import { buildLokiRules } from "../components/k8s/logs/rules";
 import { metricsRulesInput } from "../components/k8s/metrics";
+import { GRAFANA_DASHBOARD_SIDECAR } from "../components/k8s/metrics/values";
 import { buildPrometheusRuleTests } from "../components/k8s/metrics/rule-tests";
 import { type RecordedResource, type RunResult, redactSecrets, revealSecrets } from "./mock-run";
 
@@ -68,6 +69,13 @@ export function collectArtifacts(input: ArtifactInput): Map<string, string> {
 
     const kpsValues = releases.map((r) => redactSecrets(r.inputs.values) as { alertmanager?: { config?: unknown } }).find((v) => v?.alertmanager?.config);
     if (kpsValues?.alertmanager?.config) files.set("alertmanager.yaml", yaml(kpsValues.alertmanager.config));
+
+    // Dashboards: the JSON each sidecar-labelled ConfigMap carries.
+    for (const r of resources.filter((x) => x.type === "kubernetes:core/v1:ConfigMap")) {
+        const inputs = revealSecrets(r.inputs) as { metadata?: { labels?: Record<string, string> }; data?: Record<string, string> };
+        if (inputs.metadata?.labels?.[GRAFANA_DASHBOARD_SIDECAR.label] !== GRAFANA_DASHBOARD_SIDECAR.labelValue) continue;
+        for (const [file, json] of Object.entries(inputs.data ?? {})) files.set(`dashboards/${file}`, `${JSON.stringify(JSON.parse(json), null, 2)}\n`);
+    }
 
     // Loki rules and Alloy config travel inside Helm values escaped for `tpl`; write them from the
     // same settings mapping the components use, in their plain form.
