@@ -49,6 +49,11 @@ export const alloy = {
 export const urls = {
     prometheus: svcUrl(kps.prometheus.service, kps.namespace, kps.prometheus.port),
     alertmanager: svcUrl(kps.alertmanager.service, kps.namespace, kps.alertmanager.port),
+    /**
+     * Every Alertmanager replica, by DNS SRV on the operator's headless service (port `http-web`):
+     * the Loki ruler sends each alert to all replicas, as Prometheus does, not to one behind a Service.
+     */
+    alertmanagerReplicasSrv: `http://_http-web._tcp.alertmanager-operated.${kps.namespace}.${CLUSTER_DOMAIN}`,
     /** Loki gateway base URL: queries (Grafana) and the ruler API. */
     lokiGateway: svcUrl(loki.gateway.service, loki.namespace, loki.gateway.port),
     /** Where Alloy pushes log lines. */

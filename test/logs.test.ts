@@ -87,7 +87,9 @@ for (const stack of ["dev", "prod"] as const) {
         });
 
         it("mounts the ruler's LogQL rules for the tenant and sends alerts to the platform Alertmanager", () => {
-            assert.equal(at(values, "loki.rulerConfig.alertmanager_url"), urls.alertmanager);
+            // Every replica, by SRV on the operator's headless service, not one pod behind the Service.
+            assert.equal(at(values, "loki.rulerConfig.alertmanager_url"), "http://_http-web._tcp.alertmanager-operated.monitoring.svc.cluster.local");
+            assert.equal(at(values, "loki.rulerConfig.enable_alertmanager_discovery"), true);
             assert.equal(at(values, "loki.rulerConfig.enable_api"), true);
             assert.equal(at(values, "loki.rulerConfig.storage.type"), "local");
             const cms = (values.extraObjects as Obj[]).filter((o) => o.kind === "ConfigMap");

@@ -370,6 +370,9 @@ describe("Loki values (chart 18.11.0)", () => {
         it("loads rules from local storage and alerts the platform Alertmanager (v2 API)", () => {
             const r = get(buildLokiValues(dev), "loki.rulerConfig") as Obj;
             assert.equal(r.alertmanager_url, urls.alertmanager);
+            assert.equal(r.enable_alertmanager_discovery, false, "a plain URL is not an SRV name");
+            const srv = get(buildLokiValues({ ...dev, alertmanagerUrl: "http://_http-web._tcp.alertmanager-operated.monitoring.svc.cluster.local" }), "loki.rulerConfig") as Obj;
+            assert.equal(srv.enable_alertmanager_discovery, true, "an SRV name turns on discovery of every replica");
             assert.equal(r.enable_api, true);
             assert.equal(r.enable_alertmanager_v2, true);
             assert.deepEqual(r.storage, { type: "local", local: { directory: LOKI_RULES_DIR } });

@@ -50,7 +50,7 @@ export function lokiValuesInput(
         caches: l.caches,
         storageClass,
         volumeSizeGiB: l.volumeSizeGiB,
-        alertmanagerUrl: urls.alertmanager,
+        alertmanagerUrl: urls.alertmanagerReplicasSrv,
         rules: { [l.tenantId]: buildLokiRulerConfigMapData(ruleFile) },
         resources: RESOURCES[settings.environment],
         // Alloy pushes through the gateway: in prod it must survive a node drain.

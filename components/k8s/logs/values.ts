@@ -133,7 +133,7 @@ export interface LokiValuesInput {
     readonly storageClass?: string;
     /** PVC size in GiB for each stateful Loki pod. */
     readonly volumeSizeGiB: number;
-    /** Alertmanager base URL the ruler sends alerts to; use endpoints.urls.alertmanager. */
+    /** Alertmanager base URL the ruler sends alerts to: a plain URL, or a DNS SRV discovery URL (http://_port._tcp.host). */
     readonly alertmanagerUrl: string;
     /** Ruler rule files per tenant (see buildLokiRulerConfigMapData in rules.ts). */
     readonly rules: LokiRuleFiles;
@@ -417,6 +417,8 @@ export function buildLokiValues(input: LokiValuesInput): Record<string, unknown>
             },
             rulerConfig: {
                 alertmanager_url: input.alertmanagerUrl,
+                // An SRV name (http://_port._tcp.host) resolves to every Alertmanager replica.
+                enable_alertmanager_discovery: /^https?:\/\/_[^.]+\._tcp\./.test(input.alertmanagerUrl),
                 enable_api: true,
                 enable_alertmanager_v2: true,
                 // Replicas share the rule groups through the ring instead of each sending duplicates.
