@@ -143,7 +143,10 @@ export function checkSettings(s: Settings, secrets: Partial<Record<SecretKey, st
         seen.add(g.name);
     });
 
-    // Grafana.
+    // Grafana: a hostname is only served through the HTTPS ingress, so it needs a certificate.
+    if (s.grafana.hostname !== undefined && s.grafana.tlsCertificateArn === undefined) {
+        add(["grafana", "hostname"], `Grafana is served on a hostname only over HTTPS; expected grafana.tlsCertificateArn with it, given hostname ${JSON.stringify(s.grafana.hostname)} and no certificate`);
+    }
     if (s.grafana.tlsCertificateArn !== undefined) {
         if (s.grafana.hostname === undefined) {
             add(["grafana", "tlsCertificateArn"], "a certificate needs a hostname; expected grafana.hostname to be set, given none");

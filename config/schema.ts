@@ -202,8 +202,8 @@ const alertingSchema = z
 
 const grafanaSchema = z
     .strictObject({
-        hostname: hostname.optional().describe("Public hostname; enables the ingress and external links."),
-        tlsCertificateArn: acmCertificateArn.optional().describe("ACM certificate for the ingress."),
+        hostname: hostname.optional().describe("Public hostname, with tlsCertificateArn: an ALB ingress (needs the AWS Load Balancer Controller) and external links."),
+        tlsCertificateArn: acmCertificateArn.optional().describe("ACM certificate for the ingress; required with hostname."),
         persistenceSizeGiB: positiveInt(1, 100),
     })
     .describe("Grafana.");

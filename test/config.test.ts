@@ -179,6 +179,10 @@ describe("config: mistakes are reported all at once, by key path, before any res
         expectProblem(list, "alerting.repeatInterval", "at least alerting.groupInterval", '"5m"');
     });
 
+    it("refuses a Grafana hostname without a certificate (it would be served nowhere)", () => {
+        expectProblem(problems(stackConfig("prod", { grafana: { hostname: "grafana.example.com" } })), "grafana.hostname", "tlsCertificateArn", '"grafana.example.com"');
+    });
+
     it("refuses a certificate without a hostname and in another region", () => {
         const list = problems(stackConfig("dev", { grafana: { tlsCertificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/0f0e0d0c-1111-2222-3333-444455556666" } }));
         expectProblem(list, "grafana.tlsCertificateArn", "needs a hostname");

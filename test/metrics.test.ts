@@ -92,12 +92,14 @@ for (const stack of ["dev", "prod"] as const) {
         it("provisions datasources with the fixed uids, Loki at the gateway with the tenant header", () => {
             const extra = at(values, "grafana.additionalDataSources") as Obj[];
             const lokiDs = extra.find((d) => d.type === "loki");
-            assert.equal(lokiDs?.uid, datasourceUids.loki);
+            // Literal uids: dashboards and links in the wild refer to these; they must never drift.
+            assert.equal(lokiDs?.uid, "loki");
+            assert.equal(at(values, "grafana.sidecar.datasources.uid"), "prometheus");
+            assert.equal(at(values, "grafana.sidecar.datasources.alertmanager.uid"), "alertmanager");
+            assert.deepEqual(datasourceUids, { prometheus: "prometheus", alertmanager: "alertmanager", loki: "loki" });
             assert.equal(lokiDs?.url, urls.lokiGateway);
             assert.equal(at(lokiDs, "jsonData.httpHeaderName1"), "X-Scope-OrgID");
             assert.equal(at(lokiDs, "secureJsonData.httpHeaderValue1"), "platform");
-            const text = JSON.stringify(at(values, "grafana"));
-            assert.ok(text.includes(`"${datasourceUids.prometheus}"`) && text.includes(`"${datasourceUids.alertmanager}"`));
         });
 
         it("ships the RED dashboard every alert links to, for Grafana's sidecar, after Grafana", () => {
@@ -121,6 +123,30 @@ for (const stack of ["dev", "prod"] as const) {
         });
     });
 }
+
+describe("metrics: Grafana on a hostname", () => {
+    it("gets an HTTPS ALB ingress with the certificate, and alerts and outputs link to it", async () => {
+        const cert = "arn:aws:acm:eu-west-1:123456789012:certificate/0f0e0d0c-1111-2222-3333-444455556666";
+        const g = await runStack("prod", { settings: { grafana: { hostname: "grafana.plg.example.org", tlsCertificateArn: cert } } });
+        const values = g.releaseValues(kps.release);
+        assert.equal(at(values, "grafana.ingress.enabled"), true);
+        assert.deepEqual(at(values, "grafana.ingress.hosts"), ["grafana.plg.example.org"]);
+        assert.equal((at(values, "grafana.ingress.annotations") as Obj)["alb.ingress.kubernetes.io/certificate-arn"], cert);
+        assert.equal(g.run.outputs.grafanaAccess, "https://grafana.plg.example.org");
+        const rule = g.one("kubernetes:monitoring.coreos.com/v1:PrometheusRule");
+        const dashboards = (rule.inputs.spec as { groups: { rules: { alert?: string; annotations?: Record<string, string> }[] }[] }).groups
+            .flatMap((gr) => gr.rules)
+            .filter((r) => r.alert)
+            .map((r) => r.annotations?.dashboard ?? "");
+        assert.ok(dashboards.length > 0 && dashboards.every((d) => d.startsWith("https://grafana.plg.example.org/d/")), dashboards.join("\n"));
+    });
+
+    it("without a hostname, has no ingress and says how to port-forward", async () => {
+        const g = await runStack("prod");
+        assert.notEqual(at(g.releaseValues(kps.release), "grafana.ingress.enabled"), true);
+        assert.match(String(g.run.outputs.grafanaAccess), /^kubectl -n monitoring port-forward svc\/grafana 3000:80/);
+    });
+});
 
 describe("metrics: receivers follow config", () => {
     it("a stack with Slack disabled and no secret has no Slack route and an empty receiver Secret", async () => {

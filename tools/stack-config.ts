@@ -1,6 +1,7 @@
 /**
  * Reads Pulumi.yaml and a stack file into the config map Pulumi would give the program,
- * for offline runs (render, tests). Keys declared `secret: true` in Pulumi.yaml are secrets.
+ * for offline runs (render, tests). Keys declared `secret: true` in Pulumi.yaml, and the
+ * program's secret keys (config/schema.ts), are secrets.
  * A secret that is absent, or a `secure:` value that cannot be decrypted offline, becomes the
  * key's offline placeholder (config/schema.ts), so the program runs as it would with a value.
  */
@@ -44,11 +45,14 @@ function isSecureValue(v: unknown): boolean {
 export function readStackConfig(projectDir: string, stackFile: string, opts: { placeholders: boolean } = { placeholders: true }): StackConfig {
     const project = readProjectFile(projectDir);
     const stack = (YAML.parse(fs.readFileSync(stackFile, "utf8")) ?? {}) as { config?: Record<string, unknown> };
-    const declaredSecret = new Set(
-        Object.entries(project.config ?? {})
+    // Secrets: what Pulumi.yaml declares `secret: true`, plus the program's own secret keys (an
+    // optional secret cannot be declared there without becoming required in every stack).
+    const declaredSecret = new Set([
+        ...Object.entries(project.config ?? {})
             .filter(([, v]) => v?.secret === true)
             .map(([k]) => (k.includes(":") ? k : `${project.name}:${k}`)),
-    );
+        ...Object.keys(SECRET_KEYS).map((k) => `${project.name}:${k}`),
+    ]);
     const config: Record<string, string> = {};
     const secretKeys: string[] = [];
     const placeholders: string[] = [];
