@@ -9,12 +9,13 @@
  */
 import { datasourceUids } from "../../endpoints";
 import { CLUSTER_LABEL, CORRELATION_LABELS, type CorrelationLabel, LOG_LEVEL_LABEL } from "../../labels";
-import { assertLabelName, by, formatNumber } from "../metrics/promql";
+import { assertLabelName, by, collectProblems, formatNumber } from "../metrics/promql";
 import {
     BURN_RATE_WINDOWS,
     DEFAULT_LATENCY_HISTOGRAM,
     DEFAULT_REQUESTS_METRIC,
     RED_DASHBOARD_UID,
+    httpThresholdProblems,
     sloErrorRatioRecord,
 } from "../metrics/rules";
 
@@ -120,24 +121,11 @@ function correlationMatchers(ops: Partial<Record<CorrelationLabel, MatchOp>>): V
     });
 }
 
-function checkRatio(value: number, what: string, problems: string[]): void {
-    if (!(value > 0 && value < 1)) problems.push(`${what} must be between 0 and 1 (exclusive), got ${value}`);
-}
-
 function validate(input: DashboardsInput): void {
-    const problems: string[] = [];
-    const attempt = (f: () => void): void => {
-        try {
-            f();
-        } catch (e) {
-            problems.push((e as Error).message);
-        }
-    };
-    attempt(() => assertLabelName(input.httpStatusLabel, "httpStatusLabel"));
-    checkRatio(input.errorRateThreshold, "errorRateThreshold", problems);
-    checkRatio(input.availabilityObjective, "availabilityObjective", problems);
-    if (!(input.latencyP95ThresholdSeconds > 0)) problems.push("latencyP95ThresholdSeconds must be > 0");
-    for (const l of input.groupBy ?? []) attempt(() => assertLabelName(l, "groupBy entry"));
+    const problems = [
+        ...httpThresholdProblems(input),
+        ...collectProblems(...(input.groupBy ?? []).map((l) => () => assertLabelName(l, "groupBy entry"))),
+    ];
     if (problems.length > 0) throw new Error(`invalid dashboards input:\n  - ${problems.join("\n  - ")}`);
 }
 

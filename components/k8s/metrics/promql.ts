@@ -124,3 +124,16 @@ export function humanizeDuration(v: number): string {
     }
     return `${sign}${goFormatG(a)}${prefix}s`;
 }
+
+/** Run every check and collect the messages of those that throw, so a caller reports all at once. */
+export function collectProblems(...checks: (() => void)[]): string[] {
+    const problems: string[] = [];
+    for (const check of checks) {
+        try {
+            check();
+        } catch (e) {
+            problems.push((e as Error).message);
+        }
+    }
+    return problems;
+}

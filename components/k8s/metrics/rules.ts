@@ -11,6 +11,7 @@ import {
     assertLabelName,
     assertMetricName,
     by,
+    collectProblems,
     formatNumber,
     formatPercent,
     parseDuration,
@@ -162,6 +163,20 @@ function checkRatio(value: number, what: string): void {
     if (!(value > 0 && value < 1)) throw new Error(`${what} must be between 0 and 1 (exclusive), got ${value}`);
 }
 
+/** Problems with the HTTP thresholds shared by the alert rules and the dashboards that chart them. */
+export function httpThresholdProblems(
+    input: Pick<MetricsRulesInput, "httpStatusLabel" | "errorRateThreshold" | "availabilityObjective" | "latencyP95ThresholdSeconds">,
+): string[] {
+    return collectProblems(
+        () => assertLabelName(input.httpStatusLabel, "httpStatusLabel"),
+        () => checkRatio(input.errorRateThreshold, "errorRateThreshold"),
+        () => checkRatio(input.availabilityObjective, "availabilityObjective"),
+        () => {
+            if (!(input.latencyP95ThresholdSeconds > 0)) throw new Error(`latencyP95ThresholdSeconds must be > 0`);
+        },
+    );
+}
+
 /** Validated, defaulted settings shared by the rule and test builders. */
 export interface ResolvedRulesInput {
     /** Status label name. */
@@ -180,40 +195,30 @@ export interface ResolvedRulesInput {
 
 /** Validates the input and fills defaults; throws with every problem found. */
 export function resolveRulesInput(input: MetricsRulesInput): ResolvedRulesInput {
-    const problems: string[] = [];
-    const attempt = (f: () => void): void => {
-        try {
-            f();
-        } catch (e) {
-            problems.push((e as Error).message);
-        }
-    };
-    attempt(() => assertLabelName(input.httpStatusLabel, "httpStatusLabel"));
-    attempt(() => checkRatio(input.errorRateThreshold, "errorRateThreshold"));
-    attempt(() => checkRatio(input.availabilityObjective, "availabilityObjective"));
-    attempt(() => {
-        if (!(input.latencyP95ThresholdSeconds > 0)) throw new Error(`latencyP95ThresholdSeconds must be > 0`);
-    });
-    for (const [key, d] of [
+    const durations = [
         ["errorRateFor", input.errorRateFor],
         ["latencyFor", input.latencyFor],
         ["targetDownFor", input.targetDownFor ?? DEFAULT_TARGET_DOWN_FOR],
-    ] as const) {
-        attempt(() => {
-            try {
-                parseDuration(d);
-            } catch {
-                throw new Error(`${key} "${d}" is not a Prometheus duration`);
-            }
-        });
-    }
-    attempt(() => {
-        if (input.groupBy.length === 0) throw new Error("groupBy must name at least one label");
-        input.groupBy.forEach((l) => assertLabelName(l, "groupBy entry"));
-        if (input.groupBy.includes("le")) throw new Error(`groupBy must not contain "le"`);
-    });
-    attempt(() => assertMetricName(input.requestsMetric ?? DEFAULT_REQUESTS_METRIC, "requestsMetric"));
-    attempt(() => assertMetricName(input.latencyHistogram ?? DEFAULT_LATENCY_HISTOGRAM, "latencyHistogram"));
+    ] as const;
+    const problems = [
+        ...httpThresholdProblems(input),
+        ...collectProblems(
+            ...durations.map(([key, d]) => () => {
+                try {
+                    parseDuration(d);
+                } catch {
+                    throw new Error(`${key} "${d}" is not a Prometheus duration`);
+                }
+            }),
+            () => {
+                if (input.groupBy.length === 0) throw new Error("groupBy must name at least one label");
+                input.groupBy.forEach((l) => assertLabelName(l, "groupBy entry"));
+                if (input.groupBy.includes("le")) throw new Error(`groupBy must not contain "le"`);
+            },
+            () => assertMetricName(input.requestsMetric ?? DEFAULT_REQUESTS_METRIC, "requestsMetric"),
+            () => assertMetricName(input.latencyHistogram ?? DEFAULT_LATENCY_HISTOGRAM, "latencyHistogram"),
+        ),
+    ];
     const budget = 1 - input.availabilityObjective;
     // A burn-rate threshold >= 100% errors can never be exceeded: the page would be dead code.
     if (BURN_RATE_WINDOWS.fast.factor * budget >= 1) {
