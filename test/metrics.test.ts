@@ -133,6 +133,7 @@ describe("metrics: Grafana on a hostname", () => {
         assert.deepEqual(at(values, "grafana.ingress.hosts"), ["grafana.plg.example.org"]);
         assert.equal((at(values, "grafana.ingress.annotations") as Obj)["alb.ingress.kubernetes.io/certificate-arn"], cert);
         assert.equal(g.run.outputs.grafanaAccess, "https://grafana.plg.example.org");
+        assert.equal(at(values, "alertmanager.alertmanagerSpec.externalUrl"), "https://grafana.plg.example.org/alerting");
         const rule = g.one("kubernetes:monitoring.coreos.com/v1:PrometheusRule");
         const dashboards = (rule.inputs.spec as { groups: { rules: { alert?: string; annotations?: Record<string, string> }[] }[] }).groups
             .flatMap((gr) => gr.rules)
@@ -144,6 +145,7 @@ describe("metrics: Grafana on a hostname", () => {
     it("without a hostname, has no ingress and says how to port-forward", async () => {
         const g = await runStack("prod");
         assert.notEqual(at(g.releaseValues(kps.release), "grafana.ingress.enabled"), true);
+        assert.equal(at(g.releaseValues(kps.release), "alertmanager.alertmanagerSpec.externalUrl"), undefined);
         assert.match(String(g.run.outputs.grafanaAccess), /^kubectl -n monitoring port-forward svc\/grafana 3000:80/);
     });
 });

@@ -31,6 +31,7 @@ export function metricsRulesInput(settings: Settings): MetricsRulesInput {
 export function kpsValuesInput(settings: Settings, clusterName: string, storageClass: string): KpsValuesInput {
     const prod = settings.environment === "prod";
     const m = settings.metrics;
+    const g = settings.grafana;
     const am = buildAlertmanagerConfig({
         groupBy: settings.alerting.groupBy,
         groupWait: settings.alerting.groupWait,
@@ -40,7 +41,6 @@ export function kpsValuesInput(settings: Settings, clusterName: string, storageC
         pagerduty: settings.alerting.pagerduty,
         secretName: kps.receiverSecretName,
     });
-    const g = settings.grafana;
     return {
         environment: settings.environment,
         clusterName,
@@ -55,6 +55,9 @@ export function kpsValuesInput(settings: Settings, clusterName: string, storageC
         alertmanager: {
             replicas: m.alertmanagerReplicas,
             volumeSizeGiB: prod ? 5 : 1,
+            // Alertmanager itself is not exposed (no authentication); its links lead to Grafana's
+            // alerting UI, where the `alertmanager` datasource's alerts and silences are handled.
+            ...(g.hostname ? { externalUrl: `https://${g.hostname}/alerting` } : {}),
             config: am.config,
             templateFiles: am.templates,
         },
