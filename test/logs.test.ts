@@ -110,6 +110,14 @@ for (const stack of ["dev", "prod"] as const) {
             }
         });
 
+        it("keeps Alloy's read positions on the node, so a restarted pod resumes where it stopped", () => {
+            const storage = String(at(alloyValues, "alloy.storagePath"));
+            const mount = (at(alloyValues, "alloy.mounts.extra") as { name: string; mountPath: string }[]).find((m) => m.mountPath === storage);
+            assert.ok(mount, `no volume mounted at the storage path ${storage}`);
+            const volume = (at(alloyValues, "controller.volumes.extra") as { name: string; hostPath?: { path: string } }[]).find((v) => v.name === mount.name);
+            assert.ok(volume?.hostPath?.path.startsWith("/var/lib/"), "the storage volume must be a hostPath on the node");
+        });
+
         it("runs Alloy as a DaemonSet pushing to Loki's gateway with Loki's tenant, labelling like the metrics", () => {
             assert.equal(at(alloyValues, "controller.type"), "daemonset");
             const config = String(at(alloyValues, "alloy.configMap.content"));

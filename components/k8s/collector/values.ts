@@ -18,6 +18,10 @@ export interface AlloyValuesInput {
     readonly tolerations?: readonly Record<string, unknown>[];
 }
 
+/** Where Alloy keeps its data (read positions) inside the pod: a node-local hostPath, so a restarted pod resumes. */
+export const ALLOY_STORAGE_PATH = "/var/lib/alloy/data";
+const STORAGE_VOLUME = "alloy-data";
+
 /** Build the chart values for the Alloy release. */
 export function buildAlloyValues(input: AlloyValuesInput): Record<string, unknown> {
     return {
@@ -26,6 +30,9 @@ export function buildAlloyValues(input: AlloyValuesInput): Record<string, unknow
             type: "daemonset",
             // A log collector that skips tainted nodes silently loses their logs.
             tolerations: input.tolerations ?? [{ operator: "Exists" }],
+            volumes: {
+                extra: [{ name: STORAGE_VOLUME, hostPath: { path: `/var/lib/${alloyEndpoints.fullname}`, type: "DirectoryOrCreate" } }],
+            },
         },
         alloy: {
             configMap: {
@@ -33,8 +40,10 @@ export function buildAlloyValues(input: AlloyValuesInput): Record<string, unknow
                 // The chart renders content with `tpl`: literal `{{` (stage.template) must be escaped.
                 content: escapeHelmTpl(input.configText),
             },
-            // Logs are tailed through the Kubernetes API (loki.source.kubernetes): no hostPath mounts.
-            mounts: { varlog: false, dockercontainers: false },
+            // Logs are tailed through the Kubernetes API (loki.source.kubernetes): no log mounts. Read
+            // positions go to the node (the chart default /tmp/alloy dies with the pod).
+            storagePath: ALLOY_STORAGE_PATH,
+            mounts: { varlog: false, dockercontainers: false, extra: [{ name: STORAGE_VOLUME, mountPath: ALLOY_STORAGE_PATH }] },
             enableReporting: false,
             resources: input.resources,
             extraEnv: input.extraEnv ?? [],
