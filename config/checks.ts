@@ -52,8 +52,15 @@ export function checkSettings(s: Settings, secrets: Partial<Record<SecretKey, st
     if (prod && s.metrics.prometheusReplicas < 2) {
         add(["metrics", "prometheusReplicas"], `prod needs an HA Prometheus pair; expected at least 2, given ${s.metrics.prometheusReplicas}`);
     }
-    if (prod && s.logs.mode === "monolithic" && s.logs.replicas < 3) {
+    if (prod && s.logs.mode !== "distributed" && s.logs.replicas < 3) {
         add(["logs", "replicas"], `prod Loki replicates each stream 3 times; expected at least 3 replicas, given ${s.logs.replicas}`);
+    }
+    if (prod && s.logs.mode === "distributed" && s.logs.distributed.ingester < 3) {
+        add(["logs", "distributed", "ingester"], `prod Loki replicates each stream 3 times; expected at least 3 ingesters, given ${s.logs.distributed.ingester}`);
+    }
+    // Warnings reach people only through Slack; prod must not drop them silently.
+    if (prod && !s.alerting.slack.enabled) {
+        add(["alerting", "slack", "enabled"], "prod sends warnings (latency, slow burn, targets down, log alerts) only to Slack; expected true, given false");
     }
 
     // Prometheus must stop by size before the volume fills.
@@ -111,18 +118,19 @@ export function checkSettings(s: Settings, secrets: Partial<Record<SecretKey, st
         }
     }
 
-    // Cluster endpoint: someone must be able to reach it.
+    // Cluster endpoint: someone must be able to reach it (a brought cluster's endpoint is not ours).
     const ep = s.cluster.endpoint;
-    if (!ep.privateAccess && !ep.publicAccess) {
+    const created = s.cluster.existing === undefined;
+    if (created && !ep.privateAccess && !ep.publicAccess) {
         add(["cluster", "endpoint"], "expected privateAccess or publicAccess to be true, given both false (the API server would be unreachable)");
     }
-    if (!ep.publicAccess && !ep.deployerInVpc) {
+    if (created && !ep.publicAccess && !ep.deployerInVpc) {
         add(
             ["cluster", "endpoint", "publicAccess"],
             "a private-only endpoint leaves `pulumi up` no path to the cluster; expected publicAccess true (with publicAccessCidrs) or endpoint.deployerInVpc true (VPN, peering or an in-VPC runner), given publicAccess false",
         );
     }
-    if (prod && ep.publicAccess && (ep.publicAccessCidrs.length === 0 || ep.publicAccessCidrs.includes("0.0.0.0/0"))) {
+    if (created && prod && ep.publicAccess && (ep.publicAccessCidrs.length === 0 || ep.publicAccessCidrs.includes("0.0.0.0/0"))) {
         add(
             ["cluster", "endpoint", "publicAccessCidrs"],
             `prod restricts the public endpoint; expected CIDRs other than 0.0.0.0/0 (or publicAccess false), given ${JSON.stringify(ep.publicAccessCidrs)}`,

@@ -13,6 +13,7 @@ import {
     iamRoleArn,
     kubernetesLabels,
     labelName,
+    lokiTenantId,
     oidcProviderArn,
     positiveInt,
 } from "./validators";
@@ -156,10 +157,7 @@ const logsSchema = z
             .describe("Replicas per component in distributed mode."),
         retentionDays: positiveInt(1, 3650).describe("Days Loki keeps logs (compactor retention)."),
         lifecycleMarginDays: positiveInt(1, 30).describe("Extra days the S3 lifecycle keeps objects after Loki's retention."),
-        tenantId: z
-            .string()
-            .regex(/^[A-Za-z0-9!._*'()-]{1,150}$/, { message: "expected a Loki tenant id (letters, digits, !-_.*'(); at most 150)" })
-            .describe("X-Scope-OrgID used by every writer and reader."),
+        tenantId: lokiTenantId.describe("X-Scope-OrgID used by every writer and reader."),
         volumeSizeGiB: positiveInt(5, 4096).describe("gp3 volume per Loki pod (WAL, index cache)."),
         limits: z.strictObject({
             ingestionRateMb: positiveInt(1, 1000),

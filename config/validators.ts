@@ -130,5 +130,16 @@ export const positiveInt = (min: number, max: number) =>
         .min(min, { message: `expected a whole number from ${min} to ${max}` })
         .max(max, { message: `expected a whole number from ${min} to ${max}` });
 
+/**
+ * Loki tenant ids the platform can carry end to end: Loki allows a few more characters (!*'()),
+ * but the tenant also names the ruler's rule directory and ConfigMap, so keep to a path-safe set.
+ * `.` and `..` are refused by Loki itself.
+ */
+export const LOKI_TENANT_ID_PATTERN = /^(?!\.{1,2}$)[A-Za-z0-9_.-]{1,150}$/;
+
+export const lokiTenantId = z.string().regex(LOKI_TENANT_ID_PATTERN, {
+    message: "expected a Loki tenant id: letters, digits, _ . - (at most 150 characters; not . or ..)",
+});
+
 /** CloudWatch Logs accepts only these retention values. */
 export const CLOUDWATCH_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;

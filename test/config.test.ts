@@ -137,6 +137,28 @@ describe("config: mistakes are reported all at once, by key path, before any res
         expectProblem(list, "logs.replicas", "at least 3", "given 2");
     });
 
+    it("prod keeps Loki's 3-way replication in every mode", () => {
+        expectProblem(problems(stackConfig("prod", { logs: { mode: "distributed", distributed: { ingester: 1 } } })), "logs.distributed.ingester", "at least 3", "given 1");
+        expectProblem(problems(stackConfig("prod", { logs: { mode: "simpleScalable", replicas: 2 } })), "logs.replicas", "at least 3", "given 2");
+    });
+
+    it("prod refuses to drop warnings: Slack is their only receiver", () => {
+        expectProblem(problems(stackConfig("prod", { alerting: { slack: { enabled: false } } })), "alerting.slack.enabled", "warnings", "given false");
+        assert.ok(parseSettings(stackConfig("dev", { alerting: { slack: { enabled: false } }, slackWebhookUrl: undefined })).ok, "dev may run without receivers");
+    });
+
+    it("refuses tenant ids Loki or the ruler's file layout cannot carry", () => {
+        for (const bad of [".", "..", "team(a)", "a/b", "x".repeat(151)]) {
+            expectProblem(problems(stackConfig("dev", { logs: { tenantId: bad } })), "logs.tenantId", "expected a Loki tenant id");
+        }
+        assert.ok(parseSettings(stackConfig("dev", { logs: { tenantId: "team-a.prod_1" } })).ok);
+    });
+
+    it("a brought cluster in prod is not held to endpoint rules of a cluster it does not create", () => {
+        const r = parseSettings(stackConfig("prod", { cluster: { name: "unused", workloadIdentity: "irsa", existing: { name: "shared-eks" } } }));
+        assert.ok(r.ok, r.ok ? "" : r.problems.join("\n"));
+    });
+
     it("prod refuses a public endpoint open to the world", () => {
         expectProblem(
             problems(stackConfig("prod", { cluster: { name: "p", endpoint: { publicAccessCidrs: ["0.0.0.0/0"] } } })),

@@ -136,3 +136,37 @@ for (const stack of ["dev", "prod"] as const) {
         });
     });
 }
+
+describe("logs: other tenants and modes", () => {
+    it("carries a custom tenant id through Alloy, Grafana, the ruler's ConfigMap and its mount", async () => {
+        const tenant = "team-a.prod";
+        const g = await runStack("prod", { settings: { logs: { tenantId: tenant } } });
+        const values = g.releaseValues(loki.release);
+        const config = String(at(g.releaseValues(alloy.release), "alloy.configMap.content"));
+        assert.equal(/tenant_id\s*=\s*"([^"]+)"/.exec(config)?.[1], tenant);
+        const lokiDs = (at(g.releaseValues("kube-prometheus-stack"), "grafana.additionalDataSources") as Obj[]).find((d) => d.type === "loki");
+        assert.equal(at(lokiDs, "secureJsonData.httpHeaderValue1"), tenant);
+        const mounts = at(values, "singleBinary.extraVolumeMounts") as { name: string; mountPath: string }[];
+        const mount = mounts.find((m) => m.mountPath === `/etc/loki/rules/${tenant}`);
+        assert.ok(mount, `rules must be mounted under the tenant's directory; mounts: ${JSON.stringify(mounts)}`);
+        const volume = (at(values, "singleBinary.extraVolumes") as { name: string; configMap?: { name: string } }[]).find((v) => v.name === mount.name);
+        const cm = (values.extraObjects as Obj[]).find((o) => o.kind === "ConfigMap" && at(o, "metadata.name") === volume?.configMap?.name);
+        assert.ok(cm, "the mounted volume must be the rules ConfigMap Loki's release creates");
+    });
+
+    it("runs distributed mode with every microservice and no single binary, replication 3", async () => {
+        const g = await runStack("prod", { settings: { logs: { mode: "distributed" } } });
+        const values = g.releaseValues(loki.release);
+        assert.equal(values.deploymentMode, "Distributed");
+        assert.equal(at(values, "singleBinary.replicas"), 0);
+        for (const c of ["read", "write", "backend"]) assert.equal(at(values, `${c}.replicas`), 0, c);
+        for (const c of ["ingester", "distributor", "querier", "queryFrontend", "compactor", "indexGateway", "ruler"]) {
+            assert.ok(Number(at(values, `${c}.replicas`)) >= 1, `${c} must run`);
+        }
+        assert.equal(at(values, "loki.commonConfig.replication_factor"), 3);
+        const rulerMounts = JSON.stringify(at(values, "ruler.extraVolumeMounts"));
+        assert.ok(rulerMounts.includes("/etc/loki/rules/platform"), "the ruler component mounts the rules");
+        assert.equal(at(values, "ingester.resources.requests.memory"), "2Gi");
+        assert.equal(at(values, "distributor.resources.requests.memory"), "256Mi", "microservices are sized for their job");
+    });
+});

@@ -123,6 +123,9 @@ describe("workload identity: IRSA", () => {
             settings: { cluster: { name: "plg-dev", adminPrincipalArns: ["arn:aws:iam::123456789012:role/PlatformAdmin"], workloadIdentity: "irsa" } },
         });
         assert.equal(g.byType("aws:eks/podIdentityAssociation:PodIdentityAssociation").filter((a) => a.name.includes("loki")).length, 0);
+        const podIdentity = await runStack("dev");
+        const podIdentitySa = podIdentity.releaseValues(loki.release).serviceAccount as { annotations?: Record<string, string> };
+        assert.equal(podIdentitySa.annotations?.["eks.amazonaws.com/role-arn"], undefined, "Pod Identity needs no annotation");
         const role = g.one("aws:iam/role:Role", "-loki-role");
         const [trust] = policyStatements(role.inputs.assumeRolePolicy);
         assert.equal(trust?.Action, "sts:AssumeRoleWithWebIdentity");
@@ -134,5 +137,7 @@ describe("workload identity: IRSA", () => {
         assert.equal(sub?.[1], `system:serviceaccount:${loki.namespace}:${loki.serviceAccount}`);
         assert.equal(aud?.[1], "sts.amazonaws.com");
         assert.ok(federated?.endsWith(sub?.[0].replace(/:sub$/, "") ?? "?"), "the condition must name the same issuer as the provider");
+        const annotations = (g.releaseValues(loki.release).serviceAccount as { annotations?: Record<string, string> }).annotations;
+        assert.equal(annotations?.["eks.amazonaws.com/role-arn"], `arn:aws:iam::123456789012:role/${role.name}-mock`, "Loki's service account must name the role");
     });
 });

@@ -61,6 +61,8 @@ export interface RecordedResource {
     options: RecordedOptions;
     /** false for ComponentResources. */
     custom: boolean;
+    /** The engine received the registration (false: an input's computation failed). */
+    registered: boolean;
 }
 
 export interface RunResult {
@@ -203,6 +205,7 @@ export async function runUnderMocks(opts: RunOptions): Promise<RunResult> {
                 if (rec) {
                     rec.inputs = args.inputs as Record<string, unknown>;
                     rec.custom = args.custom !== false;
+                    rec.registered = true;
                 }
                 const state = mockState(args.type, args.name, revealSecrets(args.inputs) as Record<string, unknown>, region);
                 const id = args.custom === false ? undefined : String(state.bucket ?? state.name ?? `${args.name}-id`);
@@ -235,6 +238,7 @@ export async function runUnderMocks(opts: RunOptions): Promise<RunResult> {
                 inputs: {},
                 options: recordOptions(args.opts),
                 custom: true,
+                registered: false,
             });
             return undefined;
         });
@@ -243,6 +247,12 @@ export async function runUnderMocks(opts: RunOptions): Promise<RunResult> {
     });
     await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
     const evaluationMs = Date.now() - started;
+    // A resource whose inputs failed to compute (an exception inside an apply) never reaches the
+    // engine; `pulumi up` would fail on it mid-deployment, so an offline run must fail too.
+    const unregistered = order.map((k) => records.get(k) as RecordedResource).filter((r) => !r.registered);
+    if (unregistered.length) {
+        throw new Error(`resources never registered (their inputs failed to compute): ${unregistered.map((r) => `${r.type} ${r.name}`).join(", ")}`);
+    }
     const resolved = await resolveOutputs(outputs);
     return { resources: order.map((k) => records.get(k) as RecordedResource), outputs: resolved, evaluationMs };
 }

@@ -19,6 +19,17 @@ const RESOURCES: Record<Settings["environment"], LokiResources> = {
     prod: {
         loki: { requests: { cpu: "1", memory: "2Gi" }, limits: { memory: "4Gi" } },
         gateway: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "256Mi" } },
+        // Distributed mode: each microservice sized for its job instead of a whole Loki each.
+        components: {
+            ingester: { requests: { cpu: "500m", memory: "2Gi" }, limits: { memory: "4Gi" } },
+            distributor: { requests: { cpu: "250m", memory: "256Mi" }, limits: { memory: "1Gi" } },
+            querier: { requests: { cpu: "500m", memory: "1Gi" }, limits: { memory: "2Gi" } },
+            queryFrontend: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "512Mi" } },
+            queryScheduler: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "256Mi" } },
+            compactor: { requests: { cpu: "250m", memory: "1Gi" }, limits: { memory: "2Gi" } },
+            indexGateway: { requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "1Gi" } },
+            ruler: { requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "1Gi" } },
+        },
     },
 };
 

@@ -3,6 +3,7 @@
  * Plain data in, plain object out: no Pulumi, no I/O. Every key set here was checked against the
  * chart's values.yaml, values.schema.json and templates (see test/loki-values.test.ts).
  */
+import { LOKI_TENANT_ID_PATTERN } from "../../../config/validators";
 import { charts } from "../../charts";
 import { loki as lokiEndpoints } from "../../endpoints";
 import { ENVIRONMENT_LABEL } from "../../labels";
@@ -220,7 +221,6 @@ export function escapeHelmTpl(text: string): string {
     return text.replace(/\{\{/g, '{{ "{{" }}');
 }
 
-const TENANT_RE = /^[A-Za-z0-9_.-]{1,150}$/;
 const RULE_FILE_RE = /^[A-Za-z0-9_.-]+\.ya?ml$/;
 
 /** Kubernetes object name for a tenant's rules ConfigMap/volume (DNS-1123 label, <= 63 chars). */
@@ -326,7 +326,7 @@ function cacheValues(memoryMb: number, replicas: number, name: string): Record<s
 export function buildLokiValues(input: LokiValuesInput): Record<string, unknown> {
     positiveInt("retentionDays", input.retentionDays, 1);
     positiveInt("volumeSizeGiB", input.volumeSizeGiB, 1);
-    if (!TENANT_RE.test(input.tenantId)) throw new Error(`tenantId ${JSON.stringify(input.tenantId)} is not a valid Loki tenant id`);
+    if (!LOKI_TENANT_ID_PATTERN.test(input.tenantId)) throw new Error(`tenantId ${JSON.stringify(input.tenantId)} is not a valid Loki tenant id`);
     const replicas = replicasFor(input);
     const cacheReplicas = input.caches.replicas ?? 1;
     positiveInt("caches.replicas", cacheReplicas, 1);
@@ -366,7 +366,7 @@ export function buildLokiValues(input: LokiValuesInput): Record<string, unknown>
     const ruleVolumes: Record<string, unknown>[] = [];
     const ruleMounts: Record<string, unknown>[] = [];
     for (const [tenant, files] of Object.entries(input.rules)) {
-        if (!TENANT_RE.test(tenant)) throw new Error(`rules: tenant ${JSON.stringify(tenant)} is not a valid Loki tenant id`);
+        if (!LOKI_TENANT_ID_PATTERN.test(tenant)) throw new Error(`rules: tenant ${JSON.stringify(tenant)} is not a valid Loki tenant id`);
         const data: Record<string, string> = {};
         for (const [file, text] of Object.entries(files)) {
             if (!RULE_FILE_RE.test(file)) throw new Error(`rules[${tenant}]: file name ${JSON.stringify(file)} must match ${RULE_FILE_RE}`);
