@@ -48,8 +48,14 @@ async function run(env: Env, extra: Parameters<typeof stackConfig>[1] = {}): Pro
             const loaded = loadConfig();
             const provider = new aws.Provider("aws", { region: loaded.settings.aws.region });
             const eks = new EksCluster("plg", { settings: loaded.settings, provider });
+            const a = eks.access;
             return {
-                ...eks.outputs,
+                clusterName: a.name,
+                clusterEndpoint: a.endpoint,
+                kubeconfig: a.kubeconfig,
+                oidcIssuerUrl: a.oidcIssuerUrl,
+                vpcId: a.vpcId,
+                ...(a.nodeRoleArn === undefined ? {} : { nodeRoleArn: a.nodeRoleArn }),
                 ...(eks.access.oidcProviderArn === undefined ? {} : { oidcProviderArn: eks.access.oidcProviderArn }),
                 storageClassName: eks.access.storageClassName,
                 k8sProviderName: (eks.access.provider as unknown as { __name: string }).__name,

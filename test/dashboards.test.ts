@@ -1,3 +1,4 @@
+import { RULES_INPUT } from "./support/fixtures";
 import assert from "node:assert/strict";
 import { parser as promqlParser } from "@prometheus-io/lezer-promql";
 import { parser as logqlParser } from "@grafana/lezer-logql";
@@ -19,7 +20,6 @@ import {
     RED_DASHBOARD_UID,
     buildPrometheusRules,
     sloErrorRatioRecord,
-    type MetricsRulesInput,
     type Rule,
 } from "../components/k8s/metrics/rules";
 import { GRAFANA_DASHBOARD_SIDECAR } from "../components/k8s/metrics/values";
@@ -45,16 +45,7 @@ const TUNED: DashboardsInput = {
     groupBy: ["namespace", "service", "cluster", "route"],
 };
 
-const RULES_DEFAULTS: MetricsRulesInput = {
-    httpStatusLabel: "http_status",
-    errorRateThreshold: 0.05,
-    errorRateFor: "1m",
-    latencyP95ThresholdSeconds: 0.5,
-    latencyFor: "5m",
-    availabilityObjective: 0.999,
-    runbookBaseUrl: "https://runbooks.example.com/plg",
-    groupBy: ["namespace", "service"],
-};
+const RULES_DEFAULTS = RULES_INPUT;
 
 // ---- reading the dashboard JSON ------------------------------------------------------------------
 

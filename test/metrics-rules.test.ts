@@ -1,3 +1,4 @@
+import { RULES_INPUT } from "./support/fixtures";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
@@ -18,16 +19,7 @@ import {
 import { requireBinary, run } from "./support/binaries";
 import { promqlSyntaxErrors } from "./support/promql";
 
-const DEFAULTS: MetricsRulesInput = {
-    httpStatusLabel: "http_status",
-    errorRateThreshold: 0.05,
-    errorRateFor: "1m",
-    latencyP95ThresholdSeconds: 0.5,
-    latencyFor: "5m",
-    availabilityObjective: 0.999,
-    runbookBaseUrl: "https://runbooks.example.com/plg",
-    groupBy: ["namespace", "service"],
-};
+const DEFAULTS = RULES_INPUT;
 
 /** Different numbers everywhere, to show the tests follow the settings. */
 const TUNED: MetricsRulesInput = {

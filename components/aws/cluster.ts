@@ -33,37 +33,13 @@ export interface EksClusterArgs {
     readonly tags?: Record<string, string>;
 }
 
-/** Values the stack exports (see README): all plain except the kubeconfig, which is secret. */
-export interface EksClusterOutputs {
-    /** EKS cluster name. */
-    readonly clusterName: pulumi.Output<string>;
-    /** API server endpoint. */
-    readonly clusterEndpoint: pulumi.Output<string>;
-    /** Kubeconfig JSON (secret). */
-    readonly kubeconfig: pulumi.Output<string>;
-    /** OIDC issuer URL. */
-    readonly oidcIssuerUrl: pulumi.Output<string>;
-    /** VPC id. */
-    readonly vpcId: pulumi.Output<string>;
-    /** Node IAM role ARN (absent for a brought cluster). */
-    readonly nodeRoleArn?: pulumi.Output<string>;
-}
-
 /** Fields of ClusterAccess that differ between a created and a brought cluster. */
-interface ClusterCore {
-    readonly name: pulumi.Output<string>;
-    readonly arn: pulumi.Output<string>;
-    readonly endpoint: pulumi.Output<string>;
+type ClusterCore = Pick<ClusterAccess, "name" | "arn" | "endpoint" | "oidcIssuerUrl" | "oidcProviderArn" | "vpcId" | "nodeRoleArn" | "ready"> & {
+    /** Certificate authority data for the kubeconfig. */
     readonly caData: pulumi.Output<string>;
-    readonly oidcIssuerUrl: pulumi.Output<string>;
-    readonly oidcProviderArn?: pulumi.Output<string>;
-    readonly vpcId: pulumi.Output<string>;
-    readonly nodeRoleArn?: pulumi.Output<string>;
     /** What the Kubernetes provider must wait for before it can talk to the cluster. */
     readonly providerDependsOn: pulumi.Resource[];
-    /** Add-ons and node groups Helm releases must wait for. */
-    readonly ready: pulumi.Resource[];
-}
+};
 
 /**
  * The cluster the platform lands on: either created (VPC unless adopted, KMS-encrypted secrets,
@@ -74,8 +50,6 @@ interface ClusterCore {
 export class EksCluster extends pulumi.ComponentResource {
     /** What the rest of the platform needs from the cluster. */
     public readonly access: ClusterAccess;
-    /** Values for stack outputs. */
-    public readonly outputs: EksClusterOutputs;
     /** The created network (mode create, cluster not brought). */
     public readonly network?: Network;
     /** The created EKS cluster (absent when brought). */
@@ -148,15 +122,7 @@ export class EksCluster extends pulumi.ComponentResource {
             storageClassName: sc.name,
             ready: [...core.ready, storageClass],
         };
-        this.outputs = {
-            clusterName: core.name,
-            clusterEndpoint: core.endpoint,
-            kubeconfig,
-            oidcIssuerUrl: core.oidcIssuerUrl,
-            vpcId: core.vpcId,
-            ...(core.nodeRoleArn === undefined ? {} : { nodeRoleArn: core.nodeRoleArn }),
-        };
-        this.registerOutputs({ ...this.outputs });
+        this.registerOutputs({ name: core.name, endpoint: core.endpoint, kubeconfig, oidcIssuerUrl: core.oidcIssuerUrl, vpcId: core.vpcId });
     }
 
     private createCluster(
