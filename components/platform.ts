@@ -30,7 +30,7 @@ export interface PlatformOutputs {
 
 /**
  * The whole platform for one stack, in dependency order: AWS provider -> log storage ->
- * cluster -> workload identity -> metrics -> logs -> collector.
+ * cluster -> workload identity -> metrics (+ dashboards) -> logs -> collector.
  */
 export class Platform extends pulumi.ComponentResource {
     public readonly outputs: PlatformOutputs;
