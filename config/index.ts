@@ -2,10 +2,9 @@ import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import { deepMerge, isPlainObject, profileFor } from "./profiles";
 import { SECRET_KEYS, SETTING_KEYS, type SecretKey, type Settings, settingsSchema } from "./schema";
-import { byteSizeBytes, checkSettings } from "./checks";
+import { checkSettings } from "./checks";
 
 export * from "./schema";
-export { byteSizeBytes };
 
 export const PROJECT = "plg-observability";
 

@@ -29,12 +29,6 @@ function yaml(v: unknown): string {
     return YAML.stringify(v, { lineWidth: 0 });
 }
 
-/** Values of the Helm release named `release` (Helm release name), secrets redacted. */
-export function releaseValues(resources: readonly RecordedResource[], release: string): Record<string, unknown> | undefined {
-    const r = resources.find((x) => x.type === HELM_RELEASE_TYPE && x.inputs.name === release);
-    return r ? (redactSecrets(r.inputs.values) as Record<string, unknown>) : undefined;
-}
-
 /** Every rule group of every PrometheusRule, in the promtool format. */
 export function prometheusRuleGroups(resources: readonly RecordedResource[]): unknown[] {
     return resources
@@ -57,9 +51,8 @@ export function collectArtifacts(input: ArtifactInput): Map<string, string> {
     files.set("resources.json", `${JSON.stringify(graph, null, 2)}\n`);
 
     const releases = resources.filter((r) => r.type === HELM_RELEASE_TYPE);
-    for (const r of releases) {
-        files.set(`helm/${String(r.inputs.name)}.yaml`, yaml(redactSecrets(r.inputs.values ?? {})));
-    }
+    const valuesOf = new Map(releases.map((r) => [r, redactSecrets(r.inputs.values ?? {}) as Record<string, unknown>]));
+    for (const [r, values] of valuesOf) files.set(`helm/${String(r.inputs.name)}.yaml`, yaml(values));
 
     const groups = prometheusRuleGroups(resources);
     if (groups.length) {
@@ -67,8 +60,8 @@ export function collectArtifacts(input: ArtifactInput): Map<string, string> {
         files.set("prometheus-rules.test.yaml", yaml(buildPrometheusRuleTests(metricsRulesInput(input.settings), "prometheus-rules.yaml")));
     }
 
-    const kpsValues = releases.map((r) => redactSecrets(r.inputs.values) as { alertmanager?: { config?: unknown } }).find((v) => v?.alertmanager?.config);
-    if (kpsValues?.alertmanager?.config) files.set("alertmanager.yaml", yaml(kpsValues.alertmanager.config));
+    const amConfig = [...valuesOf.values()].map((v) => (v.alertmanager as { config?: unknown } | undefined)?.config).find((c) => c !== undefined);
+    if (amConfig !== undefined) files.set("alertmanager.yaml", yaml(amConfig));
 
     // Dashboards: the JSON each sidecar-labelled ConfigMap carries.
     for (const r of resources.filter((x) => x.type === "kubernetes:core/v1:ConfigMap")) {

@@ -36,10 +36,6 @@ export class Graph {
         if (!r) throw new Error(`no Helm release ${release}`);
         return revealSecrets(r.inputs.values) as Record<string, unknown>;
     }
-
-    children(parent: string): RecordedResource[] {
-        return this.resources.filter((r) => r.parent === parent);
-    }
 }
 
 export interface StackOverrides {
