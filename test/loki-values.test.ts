@@ -10,8 +10,8 @@ import {
     LOKI_RULES_DIR,
     lokiMemoryBudget,
     type LokiValuesInput,
-    memoryQuantityMiB,
 } from "../components/k8s/logs/values";
+import { cpuQuantityMillis, memoryQuantityMiB } from "../components/quantities";
 import { buildLokiRulerConfigMapData, buildLokiRules, DEFAULT_LOKI_RULE_THRESHOLDS } from "../components/k8s/logs/rules";
 
 const SCHEMA = JSON.parse(readFileSync(chartFile(`loki-${charts.loki.version}.values.schema.json`), "utf8")) as Schema;
@@ -363,6 +363,10 @@ describe("Loki values (chart 18.11.0)", () => {
             assert.equal(memoryQuantityMiB("1048576"), 1);
             assert.ok(Math.abs(memoryQuantityMiB("1G") - 953.674) < 0.01);
             assert.throws(() => memoryQuantityMiB("lots"));
+            assert.equal(cpuQuantityMillis("250m"), 250);
+            assert.equal(cpuQuantityMillis("1.5"), 1500);
+            assert.equal(cpuQuantityMillis(2), 2000);
+            assert.throws(() => cpuQuantityMillis("1Gi"));
         });
     });
 

@@ -12,9 +12,10 @@ import { buildLokiRules } from "../components/k8s/logs/rules";
 import { metricsRulesInput } from "../components/k8s/metrics";
 import { GRAFANA_DASHBOARD_SIDECAR } from "../components/k8s/metrics/values";
 import { buildPrometheusRuleTests } from "../components/k8s/metrics/rule-tests";
+import { HELM_RELEASE_TYPE, type RenderedManifests, footprintLines, nodePlan } from "./manifests";
 import { type RecordedResource, type RunResult, redactSecrets, revealSecrets } from "./mock-run";
 
-export const HELM_RELEASE_TYPE = "kubernetes:helm.sh/v3:Release";
+export { HELM_RELEASE_TYPE };
 export const PROMETHEUS_RULE_TYPE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule";
 
 export interface ArtifactInput {
@@ -23,6 +24,8 @@ export interface ArtifactInput {
     run: RunResult;
     /** Secrets given offline placeholders (reported in the summary). */
     placeholders: string[];
+    /** The real `helm template` output of every release, or why it could not be made. */
+    manifests: RenderedManifests;
 }
 
 function yaml(v: unknown): string {
@@ -75,6 +78,10 @@ export function collectArtifacts(input: ArtifactInput): Map<string, string> {
     if (releases.some((r) => r.inputs.chart === charts.loki.chart)) files.set("loki-rules.yaml", yaml(buildLokiRules(lokiRulesInput(input.settings))));
     if (releases.some((r) => r.inputs.chart === charts.alloy.chart)) files.set("alloy/config.alloy", buildAlloyConfig(alloyConfigInput(input.settings)));
 
+    if (input.manifests.ok) {
+        for (const r of input.manifests.releases) files.set(`manifests/${r.release}.yaml`, r.text);
+    }
+
     const byType = new Map<string, number>();
     for (const r of resources) byType.set(r.type, (byType.get(r.type) ?? 0) + 1);
     const chartLines = releases.map((r) => `  ${String(r.inputs.name)}: ${String(r.inputs.chart)} ${String(r.inputs.version)}`);
@@ -88,6 +95,9 @@ export function collectArtifacts(input: ArtifactInput): Map<string, string> {
         ...[...byType.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([t, n]) => `  ${t}: ${n}`),
         "charts:",
         ...chartLines,
+        ...(input.manifests.ok
+            ? footprintLines(input.manifests.releases, nodePlan(resources))
+            : [`manifests: not rendered (${input.manifests.reason}); no footprint`]),
         ...(input.placeholders.length
             ? [`secrets not available offline, rendered with placeholders: ${input.placeholders.join(", ")} (shown as [secret])`]
             : []),

@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { ConfigError, parseSettings } from "../config";
 import { main } from "../program";
 import { collectArtifacts } from "./artifacts";
+import { renderManifests } from "./manifests";
 import { runUnderMocks } from "./mock-run";
 import { readStackConfig } from "./stack-config";
 
@@ -83,6 +84,7 @@ export async function render(argv: string[], projectDir: string): Promise<number
         settings: checked.settings,
         run: result,
         placeholders: stackConfig.placeholders,
+        manifests: renderManifests(result.resources, checked.settings),
     });
 
     // Belt and braces: no secret value given to render may reach a file, in any form we wrote.

@@ -7,6 +7,7 @@ import { LOKI_TENANT_ID_PATTERN } from "../../../config/validators";
 import { charts } from "../../charts";
 import { loki as lokiEndpoints } from "../../endpoints";
 import { ENVIRONMENT_LABEL } from "../../labels";
+import { memoryQuantityMiB } from "../../quantities";
 
 /** How Loki is deployed; maps to the chart's `deploymentMode`. */
 export type LokiDeploymentMode = "monolithic" | "distributed" | "simpleScalable";
@@ -502,26 +503,6 @@ export interface LokiMemoryBudget {
     readonly gatewayMiB: number;
     /** Sum of the above. */
     readonly totalMiB: number;
-}
-
-const UNIT_MIB: Readonly<Record<string, number>> = {
-    "": 1 / (1024 * 1024),
-    Ki: 1 / 1024,
-    Mi: 1,
-    Gi: 1024,
-    Ti: 1024 * 1024,
-    k: 1000 / (1024 * 1024),
-    M: 1e6 / (1024 * 1024),
-    G: 1e9 / (1024 * 1024),
-    T: 1e12 / (1024 * 1024),
-};
-
-/** Parse a Kubernetes memory quantity ("512Mi", "1Gi", "1G", "1048576") into MiB. */
-export function memoryQuantityMiB(q: string): number {
-    const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(q.trim());
-    const unit = UNIT_MIB[m?.[2] ?? ""];
-    if (!m || unit === undefined) throw new Error(`unsupported memory quantity ${JSON.stringify(q)}`);
-    return Number(m[1]) * unit;
 }
 
 function asRecord(v: unknown): Record<string, unknown> {
