@@ -57,7 +57,6 @@ export class Platform extends pulumi.ComponentResource {
 
         const cluster = new EksCluster(`${name}-eks`, { settings, provider: awsProvider }, { parent: this }).access;
 
-        const identity = aws.getCallerIdentityOutput({}, { provider: awsProvider, parent: this });
         const lokiRole = new WorkloadRole(
             `${name}-loki`,
             {
@@ -69,7 +68,6 @@ export class Platform extends pulumi.ComponentResource {
                     .apply(([chunks, ruler, key]) => objectStorePolicy([chunks, ruler], key)),
                 clusterName: cluster.name,
                 clusterArn: cluster.arn,
-                accountId: identity.accountId,
                 ...(cluster.oidcProviderArn ? { oidcProviderArn: cluster.oidcProviderArn } : {}),
                 oidcIssuerUrl: cluster.oidcIssuerUrl,
                 provider: awsProvider,

@@ -16,6 +16,22 @@ export function byteSizeBytes(size: string): number {
     return m ? Number(m[1]) * (BYTE_UNITS[m[2] as string] ?? NaN) : NaN;
 }
 
+/** Class and size of an instance type (m6i.large -> m.large): types that share it are interchangeable. */
+function instanceShape(instanceType: string): string {
+    const [family = "", size = ""] = instanceType.split(".");
+    return `${/^[a-z]+/.exec(family)?.[0] ?? family}.${size}`;
+}
+
+/** The platform's pods that run one replica on an EBS volume: stranded when their zone has no node. */
+function singleReplicaVolumePods(s: Settings): string[] {
+    return [
+        ...(s.metrics.prometheusReplicas === 1 ? ["Prometheus"] : []),
+        ...(s.metrics.alertmanagerReplicas === 1 ? ["Alertmanager"] : []),
+        ...(s.logs.mode === "monolithic" && s.logs.replicas === 1 ? ["Loki"] : []),
+        "Grafana",
+    ];
+}
+
 function overlaps(a: string, b: string): boolean {
     return cidrContains(a, b) || cidrContains(b, a);
 }
@@ -149,7 +165,37 @@ export function checkSettings(s: Settings, secrets: Partial<Record<SecretKey, st
         }
         if (seen.has(g.name)) add(["cluster", "nodeGroups", i, "name"], `expected unique node group names, given ${JSON.stringify(g.name)} twice`);
         seen.add(g.name);
+        if (!created) return;
+        const shapes = new Set(g.instanceTypes.map(instanceShape));
+        if (shapes.size > 1) {
+            add(
+                ["cluster", "nodeGroups", i, "instanceTypes"],
+                `a node group's types must be interchangeable, so its capacity does not depend on which one is handed out; expected one class and size (such as m6i.large, m6a.large, m5.large), given ${g.instanceTypes.join(", ")}`,
+            );
+        }
+        if (g.capacityType !== "SPOT") return;
+        if (g.instanceTypes.length < 2) {
+            add(
+                ["cluster", "nodeGroups", i, "instanceTypes"],
+                `a SPOT group needs several interchangeable types, so one reclaimed capacity pool does not leave it without nodes; expected at least 2, given ${g.instanceTypes.join(", ")}`,
+            );
+        }
+        if (g.placement !== "perZone" || g.minSize < 1) {
+            add(
+                ["cluster", "nodeGroups", i, "placement"],
+                `spot nodes are reclaimed and replaced in any zone with capacity, which strands single-replica pods whose EBS volume is in another zone (${singleReplicaVolumePods(s).join(", ")}); expected placement perZone with minSize >= 1, given placement ${g.placement} with minSize ${g.minSize}`,
+            );
+        }
     });
+
+    // Add-ons: kube-proxy must run the control plane's minor version.
+    const kubeProxy = s.cluster.addonVersions["kube-proxy"];
+    if (created && kubeProxy !== undefined && !kubeProxy.startsWith(`v${s.cluster.kubernetesVersion}.`)) {
+        add(
+            ["cluster", "addonVersions", "kube-proxy"],
+            `kube-proxy follows the control plane's minor version; expected v${s.cluster.kubernetesVersion}.<patch>-eksbuild.<n> (cluster.kubernetesVersion ${s.cluster.kubernetesVersion}), given ${kubeProxy}`,
+        );
+    }
 
     // Grafana: a hostname is only served through the HTTPS ingress, so it needs a certificate.
     if (s.grafana.hostname !== undefined && s.grafana.tlsCertificateArn === undefined) {

@@ -1,4 +1,5 @@
-import type { Environment } from "./schema";
+import type { AddonName } from "../components/aws/cluster-builders";
+import type { AddonVersionOverrides, Environment, KubernetesVersion } from "./schema";
 
 /**
  * What `environment: dev|prod` fills in when a key is absent from the stack file.
@@ -14,6 +15,9 @@ const common = {
         kubernetesVersion: "1.34",
         adminPrincipalArns: [],
         workloadIdentity: "podIdentity",
+        addonVersions: {},
+        // EXTENDED keeps an old version running at several times the control-plane price: opt in per stack.
+        supportType: "STANDARD",
     },
     metrics: { scrapeInterval: "30s" },
     logs: {
@@ -49,14 +53,22 @@ const dev = {
     cluster: {
         endpoint: { privateAccess: true, publicAccess: true, publicAccessCidrs: [], deployerInVpc: false },
         logRetentionDays: 7,
+        deletionProtection: false,
         nodeGroups: [
             {
+                // Single-replica pods on EBS volumes (Prometheus, Alertmanager, Loki, Grafana) on spot nodes:
+                // one group per zone keeps a node in the zone of every volume when spot reclaims one.
+                // Five interchangeable 2 vCPU / 8 GiB types give spot several capacity pools per zone.
+                // Three nodes (about 5.8 vCPU / 20 GiB allocatable) hold dev's requests, EKS add-ons
+                // included (at most ~3 vCPU / 6 GiB), with well over 20% headroom; `npm run render -- dev`
+                // prints the current figures. Two nodes (3.9 vCPU) would not.
                 name: "system",
-                instanceTypes: ["m6i.large", "m5.large"],
+                placement: "perZone",
+                instanceTypes: ["m6i.large", "m6a.large", "m5.large", "m5a.large", "m7i.large"],
                 capacityType: "SPOT",
-                minSize: 2,
-                desiredSize: 2,
-                maxSize: 4,
+                minSize: 1,
+                desiredSize: 1,
+                maxSize: 2,
                 diskSizeGiB: 50,
                 labels: { "plg.io/pool": "system" },
             },
@@ -95,9 +107,12 @@ const prod = {
         // Private on; public only from the CIDRs the stack file lists (validation refuses 0.0.0.0/0 in prod).
         endpoint: { privateAccess: true, publicAccess: true, publicAccessCidrs: [], deployerInVpc: false },
         logRetentionDays: 90,
+        deletionProtection: true,
         nodeGroups: [
             {
+                // On-demand nodes are not reclaimed, and Auto Scaling replaces a failed one in the zone it left.
                 name: "system",
+                placement: "spread",
                 instanceTypes: ["m6i.xlarge"],
                 capacityType: "ON_DEMAND",
                 minSize: 3,
@@ -151,4 +166,58 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
 
 export function profileFor(environment: Environment): Profile {
     return deepMerge(common, environment === "prod" ? prod : dev) as Profile;
+}
+
+/**
+ * EKS add-on versions per Kubernetes version, pinned so a preview shows only reviewed changes. From the
+ * EKS user guide's version tables (managing-vpc-cni, managing-coredns, managing-kube-proxy); the
+ * eks-pod-identity-agent and aws-ebs-csi-driver builds are the ones `describe-addon-versions` lists as
+ * default for 1.35 and are compatible with every version here. Raise them here after reading the
+ * add-ons' release notes; a stack overrides one with `cluster.addonVersions`.
+ */
+export const ADDON_VERSIONS: Readonly<Record<KubernetesVersion, Readonly<Record<AddonName, string>>>> = {
+    "1.31": {
+        "vpc-cni": "v1.21.1-eksbuild.7",
+        "kube-proxy": "v1.31.14-eksbuild.9",
+        "eks-pod-identity-agent": "v1.3.10-eksbuild.2",
+        coredns: "v1.11.4-eksbuild.33",
+        "aws-ebs-csi-driver": "v1.57.1-eksbuild.1",
+    },
+    "1.32": {
+        "vpc-cni": "v1.21.1-eksbuild.7",
+        "kube-proxy": "v1.32.13-eksbuild.5",
+        "eks-pod-identity-agent": "v1.3.10-eksbuild.2",
+        coredns: "v1.11.4-eksbuild.33",
+        "aws-ebs-csi-driver": "v1.57.1-eksbuild.1",
+    },
+    "1.33": {
+        "vpc-cni": "v1.21.1-eksbuild.7",
+        "kube-proxy": "v1.33.10-eksbuild.2",
+        "eks-pod-identity-agent": "v1.3.10-eksbuild.2",
+        coredns: "v1.12.4-eksbuild.1",
+        "aws-ebs-csi-driver": "v1.57.1-eksbuild.1",
+    },
+    "1.34": {
+        "vpc-cni": "v1.21.1-eksbuild.7",
+        "kube-proxy": "v1.34.6-eksbuild.2",
+        "eks-pod-identity-agent": "v1.3.10-eksbuild.2",
+        coredns: "v1.13.2-eksbuild.4",
+        "aws-ebs-csi-driver": "v1.57.1-eksbuild.1",
+    },
+    "1.35": {
+        "vpc-cni": "v1.21.1-eksbuild.7",
+        "kube-proxy": "v1.35.3-eksbuild.2",
+        "eks-pod-identity-agent": "v1.3.10-eksbuild.2",
+        coredns: "v1.13.2-eksbuild.4",
+        "aws-ebs-csi-driver": "v1.57.1-eksbuild.1",
+    },
+};
+
+/** The version of every add-on for the cluster's Kubernetes version, with the stack's overrides. */
+export function addonVersionsFor(kubernetesVersion: KubernetesVersion, overrides: AddonVersionOverrides): Record<AddonName, string> {
+    const pinned = { ...ADDON_VERSIONS[kubernetesVersion] };
+    for (const [name, version] of Object.entries(overrides) as [AddonName, string | undefined][]) {
+        if (version !== undefined) pinned[name] = version;
+    }
+    return pinned;
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ADDON_VERSION_PATTERN, type AddonName, CLUSTER_ADDONS } from "../components/aws/cluster-builders";
 import {
     CLOUDWATCH_RETENTION_DAYS,
     acmCertificateArn,
@@ -24,7 +25,7 @@ import {
  * every absent key; anything in the stack file overrides the profile. Unknown keys are errors.
  */
 
-/** EKS versions this program is tested against (add-on versions resolve per version). */
+/** EKS versions this program is tested against (add-on versions are pinned per version in config/profiles.ts). */
 export const SUPPORTED_KUBERNETES_VERSIONS = ["1.31", "1.32", "1.33", "1.34", "1.35"] as const;
 
 const awsSchema = z
@@ -75,9 +76,22 @@ const nodeGroupSchema = z.strictObject({
     minSize: positiveInt(0, 100),
     desiredSize: positiveInt(0, 100),
     maxSize: positiveInt(1, 100),
-    diskSizeGiB: positiveInt(20, 2000),
+    diskSizeGiB: positiveInt(20, 2000).describe("Encrypted gp3 root volume of each node (set in the node group's launch template)."),
     labels: kubernetesLabels.describe("Kubernetes labels on the nodes."),
+    placement: z
+        .enum(["spread", "perZone"], { message: "expected spread or perZone" })
+        .default("spread")
+        .describe(
+            "spread: one managed node group over every private subnet; perZone: one group per private subnet (zone), sizes apply per zone, so every zone keeps a node for its EBS volumes.",
+        ),
 });
+
+const addonVersion = z.string().regex(ADDON_VERSION_PATTERN, { message: "expected an EKS add-on version such as v1.21.1-eksbuild.7" });
+
+/** Optional per-stack override of each add-on's pinned version. */
+const addonVersionsSchema = z.strictObject(
+    Object.fromEntries(CLUSTER_ADDONS.map((a) => [a.name, addonVersion.optional()])) as Record<AddonName, z.ZodOptional<typeof addonVersion>>,
+);
 
 const clusterSchema = z
     .strictObject({
@@ -103,6 +117,13 @@ const clusterSchema = z
             })
             .describe("Retention of the control-plane log group."),
         nodeGroups: z.array(nodeGroupSchema).min(1, { message: "expected at least one node group" }),
+        addonVersions: addonVersionsSchema.describe(
+            "Per-add-on version overrides; absent add-ons use the version pinned for kubernetesVersion in config/profiles.ts.",
+        ),
+        supportType: z
+            .enum(["STANDARD", "EXTENDED"], { message: "expected STANDARD or EXTENDED" })
+            .describe("EKS upgrade policy: STANDARD upgrades the control plane at the end of standard support; EXTENDED keeps the version at extra hourly cost."),
+        deletionProtection: z.boolean().describe("EKS refuses to delete the cluster until this is turned off."),
         adminPrincipalArns: z.array(iamPrincipalArn).describe("IAM principals granted cluster-admin through access entries."),
         deployerRoleArn: iamRoleArn.optional().describe("IAM role Pulumi Deployments assume; granted cluster-admin."),
         workloadIdentity: z
@@ -222,6 +243,8 @@ export type Environment = Settings["environment"];
 export type NetworkSettings = Settings["network"];
 export type ClusterSettings = Settings["cluster"];
 export type NodeGroupSettings = ClusterSettings["nodeGroups"][number];
+export type KubernetesVersion = ClusterSettings["kubernetesVersion"];
+export type AddonVersionOverrides = ClusterSettings["addonVersions"];
 export type MetricsSettings = Settings["metrics"];
 export type LogsSettings = Settings["logs"];
 export type AlertingSettings = Settings["alerting"];

@@ -7,14 +7,22 @@ import {
     buildKubeconfig,
     clusterEncryptionPolicy,
     controlPlaneLogGroupName,
+    CLUSTER_ADDONS,
     managedPolicyArn,
     natGatewayCount,
     natGatewayForAz,
+    nodeGroupLayout,
+    nodeLaunchTemplateSpec,
+    nodeVolumeKeyPolicy,
     planSubnets,
     principalSlug,
+    s3GatewayEndpointServiceName,
     storageClassSpec,
     subnetTags,
 } from "../components/aws/cluster-builders";
+import { podIdentityTrustPolicy } from "../components/aws/policies";
+import { addonVersionsFor } from "../config/profiles";
+import { SUPPORTED_KUBERNETES_VERSIONS } from "../config/schema";
 import { cidrContains, parseCidr } from "../config/validators";
 
 function overlapping(cidrs: readonly string[]): [string, string] | undefined {
@@ -159,6 +167,8 @@ describe("cluster builders: kubeconfig", () => {
         assert.deepEqual(args.slice(0, 2), ["eks", "get-token"]);
         assert.equal(args[args.indexOf("--cluster-name") + 1], "plg-dev");
         assert.equal(args[args.indexOf("--region") + 1], "eu-west-1");
+        // kubectl parses the ExecCredential as JSON: a deployer whose CLI default output is text must still authenticate.
+        assert.equal(args[args.indexOf("--output") + 1], "json");
         assert.ok(!args.includes("--role-arn"));
     });
 
@@ -189,5 +199,136 @@ describe("cluster builders: StorageClass", () => {
         assert.notEqual(sc.name, "gp3");
         assert.equal(sc.annotations["storageclass.kubernetes.io/is-default-class"], undefined);
         assert.equal(sc.parameters.encrypted, "true");
+    });
+});
+
+describe("cluster builders: S3 gateway endpoint", () => {
+    it("names the regional S3 service in the partition's DNS namespace", () => {
+        assert.equal(s3GatewayEndpointServiceName("aws", "eu-west-1"), "com.amazonaws.eu-west-1.s3");
+        assert.equal(s3GatewayEndpointServiceName("aws-us-gov", "us-gov-west-1"), "com.amazonaws.us-gov-west-1.s3");
+        assert.equal(s3GatewayEndpointServiceName("aws-cn", "cn-north-1"), "cn.com.amazonaws.cn-north-1.s3");
+        assert.throws(() => s3GatewayEndpointServiceName("aws-iso-x", "x-1"), /partition/);
+    });
+});
+
+describe("cluster builders: Pod Identity trust", () => {
+    const cluster = "arn:aws:eks:eu-west-1:123456789012:cluster/plg-dev";
+    let doc: ReturnType<typeof podIdentityTrustPolicy>;
+    let st: ReturnType<typeof podIdentityTrustPolicy>["Statement"][number] | undefined;
+    before(() => {
+        doc = podIdentityTrustPolicy(cluster, "logging", "loki");
+        st = doc.Statement[0];
+    });
+
+    it("trusts the Pod Identity service with AssumeRole and TagSession", () => {
+        assert.equal(doc.Statement.length, 1);
+        assert.deepEqual(st?.Principal, { Service: "pods.eks.amazonaws.com" });
+        assert.deepEqual(st?.Action, ["sts:AssumeRole", "sts:TagSession"]);
+    });
+
+    it("scopes the role with the session tags Pod Identity sets: this cluster, this namespace, this service account", () => {
+        // EKS user guide, pod-id-role / pod-id-abac: the session tags are the request tags of AssumeRole.
+        assert.deepEqual(st?.Condition, {
+            StringEquals: {
+                "aws:RequestTag/eks-cluster-arn": cluster,
+                "aws:RequestTag/kubernetes-namespace": "logging",
+                "aws:RequestTag/kubernetes-service-account": "loki",
+            },
+        });
+    });
+});
+
+describe("cluster builders: node launch template", () => {
+    let spec: ReturnType<typeof nodeLaunchTemplateSpec<string>>;
+    before(() => {
+        spec = nodeLaunchTemplateSpec({ diskSizeGiB: 80, kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/k", tags: { team: "p" }, name: "plg-dev-system" });
+    });
+
+    it("requires IMDSv2 with a hop limit of 1, so pods (one hop further) cannot reach the node role", () => {
+        assert.deepEqual(spec.metadataOptions, { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 });
+    });
+
+    it("gives the AL2023 root device an encrypted gp3 volume of the configured size with the given key", () => {
+        assert.equal(spec.blockDeviceMappings.length, 1);
+        const root = spec.blockDeviceMappings[0];
+        assert.equal(root?.deviceName, "/dev/xvda");
+        assert.deepEqual(root?.ebs, {
+            volumeSize: 80,
+            volumeType: "gp3",
+            encrypted: "true",
+            kmsKeyId: "arn:aws:kms:eu-west-1:123456789012:key/k",
+            deleteOnTermination: "true",
+        });
+    });
+
+    it("names instances and volumes, and leaves instance types, subnets and profiles to the node group", () => {
+        for (const t of spec.tagSpecifications) assert.deepEqual(t.tags, { team: "p", Name: "plg-dev-system" });
+        assert.deepEqual(spec.tagSpecifications.map((t) => t.resourceType).sort(), ["instance", "volume"]);
+        // The EKS user guide (launch-templates) forbids these in a managed node group's template.
+        for (const k of ["instanceType", "iamInstanceProfile", "networkInterfaces", "instanceInitiatedShutdownBehavior"]) assert.ok(!(k in spec), k);
+    });
+});
+
+describe("cluster builders: node volume key", () => {
+    const slr = "arn:aws:iam::123456789012:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling";
+    let doc: ReturnType<typeof nodeVolumeKeyPolicy>;
+    before(() => {
+        doc = nodeVolumeKeyPolicy("aws", "123456789012");
+    });
+    const by = (sid: string) => doc.Statement.find((s) => s.Sid === sid);
+
+    it("keeps IAM policies working through the account root", () => {
+        assert.deepEqual(by("EnableIamPolicies")?.Principal, { AWS: "arn:aws:iam::123456789012:root" });
+        assert.equal(by("EnableIamPolicies")?.Action, "kms:*");
+    });
+
+    it("lets the EC2 Auto Scaling service-linked role use the key and create grants for AWS resources only", () => {
+        const use = doc.Statement.filter((s) => JSON.stringify(s.Principal) === JSON.stringify({ AWS: slr }));
+        assert.equal(use.length, 2, "the two statements of the EC2 Auto Scaling guide");
+        const actions = use.flatMap((s) => ([] as string[]).concat(s.Action)).sort();
+        assert.deepEqual(actions, ["kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]);
+        const grant = use.find((s) => ([] as string[]).concat(s.Action).includes("kms:CreateGrant"));
+        assert.deepEqual(grant?.Condition, { Bool: { "kms:GrantIsForAWSResource": "true" } });
+        assert.ok(!use.some((s) => s !== grant && ([] as string[]).concat(s.Action).includes("kms:CreateGrant")), "grants only under the condition");
+    });
+
+    it("names the role in the key's partition", () => {
+        const gov = JSON.stringify(nodeVolumeKeyPolicy("aws-us-gov", "123456789012"));
+        assert.ok(gov.includes("arn:aws-us-gov:iam::123456789012:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"));
+        assert.ok(!gov.includes("arn:aws:"));
+    });
+});
+
+describe("cluster builders: node group layout", () => {
+    it("spreads one group over every subnet", () => {
+        assert.deepEqual(nodeGroupLayout("spread", 3), [{ suffix: "", subnetIndexes: [0, 1, 2] }]);
+    });
+
+    it("makes one group per subnet (zone), each pinned to its own subnet, with stable names", () => {
+        const layout = nodeGroupLayout("perZone", 3);
+        assert.deepEqual(layout.map((l) => l.subnetIndexes), [[0], [1], [2]]);
+        assert.equal(new Set(layout.map((l) => l.suffix)).size, 3);
+        assert.deepEqual(nodeGroupLayout("perZone", 4).slice(0, 3), layout, "adding a zone keeps the existing groups");
+    });
+});
+
+describe("add-on versions", () => {
+    const version = /^v\d+\.\d+\.\d+-eksbuild\.\d+$/;
+
+    it("pins every add-on for every supported Kubernetes version (no lookup at run time)", () => {
+        for (const k8s of SUPPORTED_KUBERNETES_VERSIONS) {
+            const v = addonVersionsFor(k8s, {});
+            assert.deepEqual(Object.keys(v).sort(), CLUSTER_ADDONS.map((a) => a.name).sort(), k8s);
+            for (const [name, ver] of Object.entries(v)) assert.match(ver, version, `${name} for ${k8s}`);
+            // kube-proxy follows the control plane's minor version.
+            assert.ok(v["kube-proxy"].startsWith(`v${k8s}.`), `kube-proxy ${v["kube-proxy"]} for ${k8s}`);
+        }
+    });
+
+    it("lets a stack override one add-on and keeps the others pinned", () => {
+        const base = addonVersionsFor("1.34", {});
+        const v = addonVersionsFor("1.34", { "vpc-cni": "v1.20.4-eksbuild.1" });
+        assert.equal(v["vpc-cni"], "v1.20.4-eksbuild.1");
+        assert.deepEqual({ ...v, "vpc-cni": base["vpc-cni"] }, base);
     });
 });

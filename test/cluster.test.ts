@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import * as aws from "@pulumi/aws";
 import { EksCluster } from "../components/aws/cluster";
 import { loadConfig, parseSettings } from "../config";
+import { SUPPORTED_KUBERNETES_VERSIONS } from "../config/schema";
 import { type RecordedResource, type RunResult, isSecretMarker, revealSecrets, runUnderMocks } from "../tools/mock-run";
 
 const P = "plg-observability";
@@ -60,6 +61,7 @@ async function run(env: Env, extra: Parameters<typeof stackConfig>[1] = {}): Pro
                 storageClassName: eks.access.storageClassName,
                 k8sProviderName: (eks.access.provider as unknown as { __name: string }).__name,
                 readyNames: eks.access.ready.map((r) => (r as unknown as { __name: string }).__name),
+                launchTemplateLatestVersions: (eks.nodeLaunchTemplates ?? []).map((lt) => lt.latestVersion),
             };
         },
     });
@@ -92,6 +94,8 @@ const T = {
     kms: "aws:kms/key:Key",
     logGroup: "aws:cloudwatch/logGroup:LogGroup",
     oidc: "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
+    launchTemplate: "aws:ec2/launchTemplate:LaunchTemplate",
+    vpcEndpoint: "aws:ec2/vpcEndpoint:VpcEndpoint",
     podIdentity: "aws:eks/podIdentityAssociation:PodIdentityAssociation",
     k8sProvider: "pulumi:providers:kubernetes",
     storageClass: "kubernetes:storage.k8s.io/v1:StorageClass",
@@ -113,6 +117,17 @@ function kubeconfigOf(r: RunResult): { users: { user: { exec: { command: string;
     return JSON.parse(String(revealSecrets(r.outputs.kubeconfig)));
 }
 const argAfter = (args: string[], flag: string): string | undefined => (args.includes(flag) ? args[args.indexOf(flag) + 1] : undefined);
+const privateSubnetIds = (r: RunResult): string[] =>
+    ofType(r, T.subnet)
+        .filter((s) => tagsOf(s)["kubernetes.io/role/internal-elb"] === "1")
+        .map(idOf)
+        .sort();
+const keyNamed = (r: RunResult, suffix: string): RecordedResource => {
+    const found = ofType(r, T.kms).filter((k) => k.name.endsWith(suffix));
+    assert.equal(found.length, 1, `expected one KMS key *${suffix}`);
+    return found[0] as RecordedResource;
+};
+const AUTOSCALING_SLR = "arn:aws:iam::123456789012:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling";
 
 for (const env of ["dev", "prod"] as const) {
     describe(`EksCluster (${env}, created cluster and VPC)`, function () {
@@ -178,7 +193,7 @@ for (const env of ["dev", "prod"] as const) {
 
         it("encrypts secrets with a rotating KMS key and ships control-plane logs to a retention-limited group created first", () => {
             const c = inp(one(r, T.cluster));
-            const key = one(r, T.kms);
+            const key = keyNamed(r, "-secrets-key");
             assert.equal(inp(key).enableKeyRotation, true);
             assert.deepEqual(c.encryptionConfig.resources, ["secrets"]);
             assert.equal(c.encryptionConfig.provider.keyArn, `arn:aws:kms:eu-west-1:123456789012:key/${key.name}-key-id`);
@@ -205,7 +220,7 @@ for (const env of ["dev", "prod"] as const) {
             if (env === "prod") {
                 assert.deepEqual(vpc.publicAccessCidrs, ["203.0.113.0/24"]);
                 assert.equal(cluster.options.protect, true);
-                assert.equal(one(r, T.kms).options.protect, true);
+                for (const k of ofType(r, T.kms)) assert.equal(k.options.protect, true, k.name);
             } else {
                 assert.equal(vpc.endpointPublicAccess, true);
                 assert.equal(vpc.publicAccessCidrs, undefined);
@@ -226,36 +241,115 @@ for (const env of ["dev", "prod"] as const) {
                 "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
                 "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
             ]);
-            assert.equal(r.outputs.nodeRoleArn, inp(one(r, T.nodeGroup)).nodeRoleArn);
+            for (const ng of ofType(r, T.nodeGroup)) assert.equal(r.outputs.nodeRoleArn, inp(ng).nodeRoleArn);
         });
 
-        it("runs the configured node groups on the private subnets, leaving desired size to the autoscaler", () => {
-            const ng = one(r, T.nodeGroup);
-            const privateIds = ofType(r, T.subnet)
-                .filter((s) => tagsOf(s)["kubernetes.io/role/internal-elb"] === "1")
-                .map(idOf)
-                .sort();
-            assert.deepEqual([...inp(ng).subnetIds].sort(), privateIds);
-            assert.deepEqual(inp(ng).labels, { "plg.io/pool": "system" });
-            assert.equal(inp(ng).capacityType, env === "prod" ? "ON_DEMAND" : "SPOT");
-            assert.equal(inp(ng).scalingConfig.desiredSize, env === "prod" ? 3 : 2);
-            assert.ok(ng.options.ignoreChanges?.includes("scalingConfig.desiredSize"));
+        it(
+            env === "prod"
+                ? "runs one on-demand node group spread over the three private subnets"
+                : "runs one spot node group per zone, each on its own private subnet, with interchangeable spot types",
+            () => {
+                const groups = ofType(r, T.nodeGroup);
+                const subnetsOf = (ng: RecordedResource): string[] => [...(inp(ng).subnetIds as string[])].sort();
+                if (env === "prod") {
+                    assert.equal(groups.length, 1);
+                    assert.deepEqual(subnetsOf(groups[0] as RecordedResource), privateSubnetIds(r));
+                } else {
+                    // One group per zone: a reclaimed spot node comes back in the zone that holds its pods' volumes.
+                    assert.equal(groups.length, 3);
+                    for (const ng of groups) assert.equal(subnetsOf(ng).length, 1, `${ng.name} spans zones`);
+                    assert.deepEqual(groups.flatMap(subnetsOf).sort(), privateSubnetIds(r));
+                }
+                for (const ng of groups) {
+                    assert.deepEqual(inp(ng).labels, { "plg.io/pool": "system" });
+                    assert.equal(inp(ng).capacityType, env === "prod" ? "ON_DEMAND" : "SPOT");
+                    const types = inp(ng).instanceTypes as string[];
+                    if (env === "dev") {
+                        assert.ok(types.length >= 3, `spot needs several capacity pools, given ${types.join(", ")}`);
+                        assert.ok(types.every((t) => t.endsWith(".large")), `interchangeable sizes, given ${types.join(", ")}`);
+                    }
+                }
+            },
+        );
+
+        it("applies the configured sizes on every update: no autoscaler owns desiredSize", () => {
+            const groups = ofType(r, T.nodeGroup);
+            const perGroup = env === "prod" ? { minSize: 3, desiredSize: 3, maxSize: 6 } : { minSize: 1, desiredSize: 1, maxSize: 2 };
+            for (const ng of groups) {
+                assert.deepEqual(inp(ng).scalingConfig, perGroup, ng.name);
+                assert.ok(!(ng.options.ignoreChanges ?? []).some((p) => p.startsWith("scalingConfig")), `${ng.name} ignores its scaling config`);
+            }
+            assert.equal(groups.length * perGroup.minSize, 3, env === "prod" ? "three nodes at minimum" : "three nodes at minimum, one per zone");
         });
 
-        it("installs the five add-ons at versions resolved for the cluster version, CNI before nodes, CoreDNS and EBS CSI after", () => {
+        it("launches nodes from a template: IMDSv2 with hop limit 1, encrypted gp3 root volume with the node-volume key, rolled on change", () => {
+            const templates = ofType(r, T.launchTemplate);
+            assert.equal(templates.length, 1, "one template per configured group");
+            const lt = templates[0] as RecordedResource;
+            assert.deepEqual(inp(lt).metadataOptions, { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 });
+            const key = keyNamed(r, "-node-volume-key");
+            const [root] = inp(lt).blockDeviceMappings as { deviceName: string; ebs: Record<string, unknown> }[];
+            assert.equal(root?.deviceName, "/dev/xvda");
+            assert.equal(root?.ebs.volumeType, "gp3");
+            assert.equal(root?.ebs.encrypted, "true");
+            assert.equal(root?.ebs.volumeSize, env === "prod" ? 100 : 50);
+            assert.equal(root?.ebs.kmsKeyId, `arn:aws:kms:eu-west-1:123456789012:key/${key.name}-key-id`);
+            const latest = (r.outputs.launchTemplateLatestVersions as unknown[])[0];
+            for (const ng of ofType(r, T.nodeGroup)) {
+                const ref = inp(ng).launchTemplate as { id: string; version: string };
+                assert.equal(ref.id, idOf(lt), `${ng.name} does not use the template`);
+                // The template's latest version: a new version (disk, IMDS, key) rolls the group's nodes.
+                assert.equal(ref.version, String(latest));
+                assert.ok(!String(ref.version).startsWith("$"), "a $Latest/$Default literal diffs on every preview");
+                // The EKS user guide forbids these beside a launch template.
+                assert.equal(inp(ng).diskSize, undefined, `${ng.name} sets diskSize`);
+                assert.equal(inp(ng).remoteAccess, undefined, `${ng.name} sets remote access`);
+            }
+        });
+
+        it("lets EC2 Auto Scaling's service-linked role use the node-volume key, keeps IAM in charge, and leaves the secrets key alone", () => {
+            const key = keyNamed(r, "-node-volume-key");
+            const policy = JSON.parse(String(inp(key).policy)) as { Statement: { Principal?: { AWS?: string }; Action: string | string[] }[] };
+            const slr = policy.Statement.filter((st) => st.Principal?.AWS === AUTOSCALING_SLR);
+            const actions = slr.flatMap((st) => ([] as string[]).concat(st.Action));
+            for (const a of ["kms:Decrypt", "kms:GenerateDataKey*", "kms:CreateGrant", "kms:DescribeKey"]) assert.ok(actions.includes(a), `${a} missing`);
+            assert.ok(policy.Statement.some((st) => st.Principal?.AWS === "arn:aws:iam::123456789012:root"), "IAM policies would stop working");
+            assert.equal(inp(key).enableKeyRotation, true);
+            assert.ok(!JSON.stringify(inp(keyNamed(r, "-secrets-key"))).includes("AWSServiceRoleForAutoScaling"));
+        });
+
+        it("routes the private subnets' S3 traffic through a gateway endpoint instead of NAT", () => {
+            const ep = inp(one(r, T.vpcEndpoint));
+            assert.equal(ep.vpcEndpointType, "Gateway");
+            assert.equal(ep.serviceName, "com.amazonaws.eu-west-1.s3");
+            assert.equal(ep.vpcId, r.outputs.vpcId);
+            const privateTables = privateSubnetIds(r).map((subnetId) => ofType(r, T.rta).find((a) => inp(a).subnetId === subnetId)?.inputs.routeTableId);
+            assert.deepEqual([...(ep.routeTableIds as string[])].sort(), [...privateTables].sort());
+            assert.equal(new Set(privateTables).size, 3);
+        });
+
+        it(`keeps the control plane on standard support${env === "prod" ? " and protects it from deletion" : ""}`, () => {
+            const c = inp(one(r, T.cluster));
+            assert.deepEqual(c.upgradePolicy, { supportType: "STANDARD" });
+            assert.equal(c.deletionProtection, env === "prod");
+        });
+
+        it("installs the five add-ons at versions pinned for the cluster version (no lookup), CNI before nodes, CoreDNS and EBS CSI after", () => {
             const addons = ofType(r, T.addon);
             const byName = new Map(addons.map((a) => [inp(a).addonName as string, a]));
             assert.deepEqual([...byName.keys()].sort(), ["aws-ebs-csi-driver", "coredns", "eks-pod-identity-agent", "kube-proxy", "vpc-cni"]);
             for (const [addonName, a] of byName) {
-                // The mock resolves `v0.0.0-mock-<addon>-<k8s version>`: proves the lookup used this add-on and version.
-                assert.equal(inp(a).addonVersion, `v0.0.0-mock-${addonName}-1.34`);
+                // A lookup under mocks resolves `v0.0.0-mock-...`: a published eksbuild version proves none happened.
+                assert.match(String(inp(a).addonVersion), /^v\d+\.\d+\.\d+-eksbuild\.\d+$/, addonName);
                 assert.equal(inp(a).resolveConflictsOnCreate, "OVERWRITE");
                 assert.equal(inp(a).resolveConflictsOnUpdate, "OVERWRITE");
             }
-            const ng = one(r, T.nodeGroup);
-            assert.ok(ng.options.dependsOn?.includes(byName.get("vpc-cni")?.name as string), "nodes need the CNI to become Ready");
-            for (const late of ["coredns", "aws-ebs-csi-driver"]) {
-                assert.ok(byName.get(late)?.options.dependsOn?.includes(ng.name), `${late} must wait for nodes`);
+            assert.match(String(inp(byName.get("kube-proxy") as RecordedResource).addonVersion), /^v1\.34\./, "kube-proxy follows the control plane");
+            for (const ng of ofType(r, T.nodeGroup)) {
+                assert.ok(ng.options.dependsOn?.includes(byName.get("vpc-cni")?.name as string), "nodes need the CNI to become Ready");
+                for (const late of ["coredns", "aws-ebs-csi-driver"]) {
+                    assert.ok(byName.get(late)?.options.dependsOn?.includes(ng.name), `${late} must wait for ${ng.name}`);
+                }
             }
         });
 
@@ -269,6 +363,13 @@ for (const env of ["dev", "prod"] as const) {
             const trust = JSON.parse(inp(role).assumeRolePolicy).Statement[0];
             assert.equal(trust.Principal.Service, "pods.eks.amazonaws.com");
             assert.ok(trust.Action.includes("sts:TagSession"));
+            assert.deepEqual(trust.Condition, {
+                StringEquals: {
+                    "aws:RequestTag/eks-cluster-arn": `arn:aws:eks:eu-west-1:123456789012:cluster/plg-${env}`,
+                    "aws:RequestTag/kubernetes-namespace": "kube-system",
+                    "aws:RequestTag/kubernetes-service-account": "ebs-csi-controller-sa",
+                },
+            });
             assert.deepEqual(attachedPolicies(r, role), ["arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"]);
             assert.equal(ofType(r, T.podIdentity).length, 0, "a second association for the same service account would fail");
         });
@@ -296,9 +397,10 @@ for (const env of ["dev", "prod"] as const) {
             assert.equal(exec?.apiVersion, "client.authentication.k8s.io/v1beta1");
             assert.equal(argAfter(exec?.args ?? [], "--cluster-name"), `plg-${env}`);
             assert.equal(argAfter(exec?.args ?? [], "--region"), "eu-west-1");
+            assert.equal(argAfter(exec?.args ?? [], "--output"), "json");
             const deps = provider.options.dependsOn ?? [];
             for (const p of ofType(r, T.accessPolicy)) assert.ok(deps.includes(p.name), `provider does not wait for ${p.name}`);
-            assert.ok(deps.includes(one(r, T.nodeGroup).name));
+            for (const ng of ofType(r, T.nodeGroup)) assert.ok(deps.includes(ng.name), `provider does not wait for ${ng.name}`);
         });
 
         it(`makes encrypted gp3 the default StorageClass (${env === "prod" ? "Retain" : "Delete"})`, () => {
@@ -351,10 +453,11 @@ describe("EksCluster in an existing VPC", function () {
     });
 
     it("creates no network resources and places the cluster and nodes on the given subnets", () => {
-        assert.deepEqual(r.resources.filter((x) => x.type.startsWith("aws:ec2/")).map((x) => x.name), []);
+        assert.deepEqual(r.resources.filter((x) => x.type.startsWith("aws:ec2/") && x.type !== T.launchTemplate).map((x) => x.name), []);
         assert.equal(r.resources.filter((x) => x.type === "plg:aws:Network").length, 0);
         assert.deepEqual(inp(one(r, T.cluster)).vpcConfig.subnetIds, network.privateSubnetIds);
-        assert.deepEqual(inp(one(r, T.nodeGroup)).subnetIds, network.privateSubnetIds);
+        // dev's perZone group: one node group per given private subnet.
+        assert.deepEqual(ofType(r, T.nodeGroup).map((ng) => inp(ng).subnetIds as string[]).sort(), network.privateSubnetIds.map((id) => [id]));
         assert.equal(r.outputs.vpcId, network.vpcId);
     });
 });
@@ -381,6 +484,7 @@ describe("EksCluster bringing an existing cluster", function () {
         const args = kc.users[0]?.user.exec.args ?? [];
         assert.equal(argAfter(args, "--cluster-name"), "shared-eks");
         assert.equal(argAfter(args, "--role-arn"), existing.roleArn);
+        assert.equal(argAfter(args, "--output"), "json");
     });
 
     it("looks up the IAM OIDC provider of the cluster's issuer for IRSA", () => {
@@ -401,6 +505,21 @@ describe("EksCluster bringing an existing cluster", function () {
         const arn = "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/GIVEN";
         const r2 = await run("dev", { cluster: { existing: { name: "shared-eks", oidcProviderArn: arn }, workloadIdentity: "irsa" } });
         assert.equal(r2.outputs.oidcProviderArn, arn);
+    });
+});
+
+describe("EksCluster settings per stack", function () {
+    it("pins the add-ons of the configured Kubernetes version, and takes a stack's override for one add-on", async () => {
+        const r = await run("dev", { cluster: { kubernetesVersion: "1.33", addonVersions: { "vpc-cni": "v1.20.4-eksbuild.1" } } });
+        const version = (addon: string) => String(inp(ofType(r, T.addon).find((a) => inp(a).addonName === addon) as RecordedResource).addonVersion);
+        assert.equal(version("vpc-cni"), "v1.20.4-eksbuild.1");
+        assert.match(version("kube-proxy"), /^v1\.33\./);
+        assert.match(version("coredns"), /^v\d+\.\d+\.\d+-eksbuild\.\d+$/);
+    });
+
+    it("opts into extended support only when a stack asks", async () => {
+        const r = await run("prod", { cluster: { supportType: "EXTENDED" } });
+        assert.deepEqual(inp(one(r, T.cluster)).upgradePolicy, { supportType: "EXTENDED" });
     });
 });
 
@@ -446,4 +565,43 @@ describe("cluster settings validation", () => {
         const group = { name: "system", instanceTypes: ["m7g.large", "m6i.large"], capacityType: "SPOT", minSize: 1, desiredSize: 1, maxSize: 2, diskSizeGiB: 50, labels: {} };
         assertProblem(problemsFor("dev", { cluster: { nodeGroups: [group] } }), "cluster.nodeGroups[0].instanceTypes", /one CPU architecture/);
     });
+
+    const spot = { name: "system", instanceTypes: ["m6i.large", "m5.large"], capacityType: "SPOT", minSize: 1, desiredSize: 1, maxSize: 2, diskSizeGiB: 50, labels: {} };
+
+    it("refuses a spread spot group, or a per-zone one that may shrink a zone to nothing", () => {
+        assertProblem(problemsFor("dev", { cluster: { nodeGroups: [spot] } }), "cluster.nodeGroups[0].placement", /expected placement perZone with minSize >= 1, given placement spread/);
+        assertProblem(
+            problemsFor("dev", { cluster: { nodeGroups: [{ ...spot, placement: "perZone", minSize: 0, desiredSize: 0 }] } }),
+            "cluster.nodeGroups[0].placement",
+            /given placement perZone with minSize 0/,
+        );
+        assert.deepEqual(problemsFor("dev", { cluster: { nodeGroups: [{ ...spot, placement: "perZone" }] } }), []);
+        assert.deepEqual(problemsFor("dev", { cluster: { nodeGroups: [{ ...spot, capacityType: "ON_DEMAND" }] } }), [], "on-demand may spread");
+    });
+
+    it("refuses a spot group with one instance type, and types of different sizes in a group", () => {
+        const single = { ...spot, placement: "perZone", instanceTypes: ["m6i.large"] };
+        assertProblem(problemsFor("dev", { cluster: { nodeGroups: [single] } }), "cluster.nodeGroups[0].instanceTypes", /expected at least 2, given m6i\.large/);
+        const mixed = { ...spot, placement: "perZone", instanceTypes: ["m6i.large", "m6i.xlarge"] };
+        assertProblem(problemsFor("dev", { cluster: { nodeGroups: [mixed] } }), "cluster.nodeGroups[0].instanceTypes", /expected one class and size.*given m6i\.large, m6i\.xlarge/);
+    });
+
+    it("refuses an unknown add-on, a malformed version, and a kube-proxy of another minor version", () => {
+        assertProblem(problemsFor("dev", { cluster: { addonVersions: { "aws-load-balancer-controller": "v2.0.0-eksbuild.1" } } }), "cluster.addonVersions.aws-load-balancer-controller", /unknown key/);
+        assertProblem(problemsFor("dev", { cluster: { addonVersions: { coredns: "latest" } } }), "cluster.addonVersions.coredns", /expected an EKS add-on version/);
+        assertProblem(
+            problemsFor("dev", { cluster: { addonVersions: { "kube-proxy": "v1.33.10-eksbuild.2" } } }),
+            "cluster.addonVersions.kube-proxy",
+            /expected v1\.34\.<patch>-eksbuild\.<n>.*given v1\.33\.10-eksbuild\.2/,
+        );
+    });
+
+    it("refuses an unknown support type", () => {
+        assertProblem(problemsFor("prod", { cluster: { supportType: "LTS" } }), "cluster.supportType", /expected STANDARD or EXTENDED/);
+    });
+
+    it("accepts every supported Kubernetes version with the profile's defaults", () => {
+        for (const k8s of SUPPORTED_KUBERNETES_VERSIONS) assert.deepEqual(problemsFor("dev", { cluster: { kubernetesVersion: k8s } }), [], k8s);
+    });
+
 });

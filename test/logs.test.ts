@@ -10,7 +10,7 @@ function at(o: unknown, path: string): unknown {
 }
 
 /** Memory of the instance types the profiles use (AWS facts), GiB. */
-const INSTANCE_MEMORY_GIB: Record<string, number> = { "m6i.large": 8, "m5.large": 8, "m6i.xlarge": 16 };
+const INSTANCE_MEMORY_GIB: Record<string, number> = { "m6i.large": 8, "m6a.large": 8, "m5.large": 8, "m5a.large": 8, "m7i.large": 8, "m6i.xlarge": 16 };
 
 /** Memory of the node group at its minimum size, MiB (smallest instance type counts). */
 function nodeGroupMemoryMiB(g: Graph): number {

@@ -96,7 +96,14 @@ for (const stack of ["dev", "prod"] as const) {
             const [trust] = policyStatements(role.inputs.assumeRolePolicy);
             assert.deepEqual(trust?.Principal, { Service: "pods.eks.amazonaws.com" });
             assert.deepEqual(trust?.Action, ["sts:AssumeRole", "sts:TagSession"]);
-            assert.ok(trust?.Condition?.ArnEquals?.["aws:SourceArn"], "trust must be scoped to this cluster");
+            // The session tags Pod Identity sets (EKS user guide, pod-id-role): this cluster, Loki's namespace and service account only.
+            assert.deepEqual(trust?.Condition, {
+                StringEquals: {
+                    "aws:RequestTag/eks-cluster-arn": `arn:aws:eks:eu-west-1:123456789012:cluster/plg-${stack}`,
+                    "aws:RequestTag/kubernetes-namespace": loki.namespace,
+                    "aws:RequestTag/kubernetes-service-account": loki.serviceAccount,
+                },
+            });
         });
 
         it("allows Loki exactly the S3 actions it needs on exactly its buckets and key, no wildcard", () => {

@@ -1,6 +1,8 @@
 /**
  * Runs the real program under Pulumi's mock runtime and records the resource graph:
- * type, name, parent, resolved inputs (secrets still marked) and the options a user depends on.
+ * type, name, parent, resolved inputs (secrets still marked), the options a user depends on, and
+ * every dependency the engine would order by. Runs as `pulumi up` (every output known) or as the
+ * first `pulumi preview` of a new stack (what does not exist yet is unknown).
  * Used by `tools/render.ts` and by every mock-graph test.
  */
 import * as pulumi from "@pulumi/pulumi";
@@ -14,6 +16,9 @@ export interface SecretMarker {
     readonly [SIG_KEY]: typeof SECRET_SIG;
     readonly value: unknown;
 }
+
+/** The engine's value for an output not known yet (a first preview); recorded inputs hold it where a value is unknown. */
+export const UNKNOWN: string = pulumi.runtime.unknownValue;
 
 export function isSecretMarker(v: unknown): v is SecretMarker {
     return typeof v === "object" && v !== null && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
@@ -49,6 +54,11 @@ export interface RecordedOptions {
     provider?: string;
 }
 
+/** Identity of a recorded resource in `dependencies` (names are unique per type only). */
+export function resourceKey(r: { type: string; name: string }): string {
+    return `${r.type}::${r.name}`;
+}
+
 export interface RecordedResource {
     /** Pulumi type token, e.g. aws:s3/bucket:Bucket. */
     type: string;
@@ -63,6 +73,12 @@ export interface RecordedResource {
     custom: boolean;
     /** The engine received the registration (false: an input's computation failed). */
     registered: boolean;
+    /**
+     * Keys (resourceKey) of what the engine makes this resource wait for, as the SDK registers it:
+     * explicit dependsOn and the resources behind every input Output (a component stands for the
+     * resources under it), its provider, and its parent (a component's own dependencies hold its children).
+     */
+    dependencies: string[];
 }
 
 export interface RunResult {
@@ -82,6 +98,12 @@ export interface RunOptions {
     secretKeys: string[];
     /** The program: creates resources and returns stack outputs. */
     program: () => Promise<object> | object;
+    /**
+     * Run as the first `pulumi preview` of a new stack instead of `pulumi up`: every output a
+     * provider computes is unknown (inputs stay known), and a resource whose provider's
+     * configuration is unknown gets no outputs at all (see previewState).
+     */
+    preview?: boolean;
 }
 
 const ACCOUNT = "123456789012";
@@ -170,6 +192,71 @@ function mockCall(token: string, inputs: Record<string, unknown>, region: string
     }
 }
 
+/** The inputs as recorded: every unknown becomes UNKNOWN, so records stay plain data. */
+function withUnknownsMarked(v: unknown): unknown {
+    if (pulumi.isUnknown(v)) return UNKNOWN;
+    if (Array.isArray(v)) return v.map(withUnknownsMarked);
+    if (typeof v === "object" && v !== null && Object.getPrototypeOf(v) === Object.prototype) {
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, withUnknownsMarked(x)]));
+    }
+    return v;
+}
+
+function containsUnknown(v: unknown): boolean {
+    if (v === UNKNOWN) return true;
+    if (Array.isArray(v)) return v.some(containsUnknown);
+    if (typeof v === "object" && v !== null) return Object.values(v).some(containsUnknown);
+    return false;
+}
+
+/**
+ * What a first preview's provider answers: the inputs (known ones stay known) with every output
+ * the provider computes — whatever `pulumi up`'s state adds or changes — unknown. Outputs the
+ * state does not hold at all resolve as unknown in a preview anyway (the SDK's rule for absent outputs).
+ */
+function previewState(upState: Record<string, unknown>, inputs: Record<string, unknown>): Record<string, unknown> {
+    const state: Record<string, unknown> = { ...inputs };
+    for (const [k, v] of Object.entries(upState)) {
+        if (!(k in inputs) || inputs[k] !== v) state[k] = UNKNOWN;
+    }
+    return state;
+}
+
+/** `type::name` of a URN or of a provider reference (`<urn>::<id>`). */
+function keyOfUrn(urn: string): string {
+    const parts = urn.split("::");
+    const type = (parts[2] ?? "").split("$").pop() ?? "";
+    return resourceKey({ type, name: parts[3] ?? "" });
+}
+
+/** The part of the engine's RegisterResource request the graph needs. */
+interface RegisterRequest {
+    getType(): string;
+    getName(): string;
+    getParent(): string;
+    getProvider(): string;
+    getDependenciesList(): string[];
+}
+
+interface MonitorWithRegister {
+    registerResource(req: RegisterRequest, callback: (err: unknown, resp: unknown) => void): unknown;
+}
+
+/**
+ * Observe every RegisterResource request the SDK sends to the mock monitor: the request carries
+ * the dependencies the SDK computed (explicit and through Outputs, components expanded to their
+ * resources), the provider reference and the parent, exactly what the engine orders by.
+ */
+function observeRegistrations(observe: (req: RegisterRequest) => void): void {
+    const monitor = pulumi.runtime.getMonitor() as unknown as MonitorWithRegister | undefined;
+    if (monitor === undefined) throw new Error("the mock monitor is not installed");
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, callback) => {
+        observe(req);
+        return register(req, callback);
+    };
+}
+
 function recordOptions(opts: pulumi.CustomResourceOptions & pulumi.ComponentResourceOptions): RecordedOptions {
     const out: RecordedOptions = {};
     if (opts.protect !== undefined) out.protect = opts.protect;
@@ -194,58 +281,88 @@ export async function runUnderMocks(opts: RunOptions): Promise<RunResult> {
     const region = opts.config[`${opts.project}:aws`]
         ? String((JSON.parse(opts.config[`${opts.project}:aws`] as string) as { region?: string }).region ?? "us-east-1")
         : "us-east-1";
+    const preview = opts.preview === true;
     const order: string[] = [];
     const records = new Map<string, RecordedResource>();
-    const key = (type: string, name: string) => `${type}::${name}`;
+    const key = (type: string, name: string) => resourceKey({ type, name });
+    // Providers whose configuration holds an unknown (the Kubernetes provider before the cluster exists).
+    const unconfigured = new Set<string>();
 
     pulumi.runtime.setMocks(
         {
             newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
-                const rec = records.get(key(args.type, args.name));
+                const k = key(args.type, args.name);
+                const inputs = withUnknownsMarked(args.inputs) as Record<string, unknown>;
+                const rec = records.get(k);
                 if (rec) {
-                    rec.inputs = args.inputs as Record<string, unknown>;
+                    rec.inputs = inputs;
                     rec.custom = args.custom !== false;
                     rec.registered = true;
                 }
-                const state = mockState(args.type, args.name, revealSecrets(args.inputs) as Record<string, unknown>, region);
-                const id = args.custom === false ? undefined : String(state.bucket ?? state.name ?? `${args.name}-id`);
-                return { id, state };
+                const revealed = revealSecrets(inputs) as Record<string, unknown>;
+                const state = mockState(args.type, args.name, revealed, region);
+                if (!preview) {
+                    const id = args.custom === false ? undefined : String(state.bucket ?? state.name ?? `${args.name}-id`);
+                    return { id, state };
+                }
+                // A first preview: nothing exists, so no id is known, and an unconfigured provider answers nothing.
+                if (args.type.startsWith("pulumi:providers:") && containsUnknown(inputs)) unconfigured.add(k);
+                if (args.provider && unconfigured.has(keyOfUrn(args.provider))) return { id: undefined, state: {} };
+                return { id: undefined, state: previewState(state, revealed) };
             },
             call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {
+                // The SDK answers an invoke with unknown inputs itself (unknown); the rest are served in a preview too.
                 return mockCall(args.token, args.inputs as Record<string, unknown>, region);
             },
         },
         opts.project,
         opts.stack,
-        false,
+        preview,
     );
     pulumi.runtime.setAllConfig(opts.config, opts.secretKeys);
+    const dependencies = new Map<string, string[]>();
+    observeRegistrations((req) => {
+        const refs = [...req.getDependenciesList(), req.getProvider(), req.getParent()].filter((x) => x !== "");
+        dependencies.set(key(req.getType(), req.getName()), [...new Set(refs.map(keyOfUrn))]);
+    });
 
     const started = Date.now();
+    // An apply whose result nothing consumes fails only as an unhandled rejection; Pulumi fails
+    // the program on one, so collect them for the duration of the run.
+    const stray = new Set<string>();
+    const onStray = (reason: unknown) => stray.add(reason instanceof Error ? reason.message : String(reason));
+    process.on("unhandledRejection", onStray);
     // Keep the program's own outputs: the stack's massaged copy loses secretness.
     let outputs: Record<string, unknown> = {};
-    await pulumi.runtime.runInPulumiStack(async () => {
-        pulumi.runtime.registerStackTransformation((args) => {
-            if (args.type === "pulumi:pulumi:Stack") return undefined;
-            const k = key(args.type, args.name);
-            if (records.has(k)) throw new Error(`duplicate resource ${k}: names must be unique per type`);
-            order.push(k);
-            const parent = nameOf(args.opts.parent);
-            records.set(k, {
-                type: args.type,
-                name: args.name,
-                ...(parent !== undefined && !parent.startsWith(`${opts.project}-${opts.stack}`) ? { parent } : {}),
-                inputs: {},
-                options: recordOptions(args.opts),
-                custom: true,
-                registered: false,
+    try {
+        await pulumi.runtime.runInPulumiStack(async () => {
+            pulumi.runtime.registerStackTransformation((args) => {
+                if (args.type === "pulumi:pulumi:Stack") return undefined;
+                const k = key(args.type, args.name);
+                if (records.has(k)) throw new Error(`duplicate resource ${k}: names must be unique per type`);
+                order.push(k);
+                const parent = nameOf(args.opts.parent);
+                records.set(k, {
+                    type: args.type,
+                    name: args.name,
+                    ...(parent !== undefined && !parent.startsWith(`${opts.project}-${opts.stack}`) ? { parent } : {}),
+                    inputs: {},
+                    options: recordOptions(args.opts),
+                    custom: true,
+                    registered: false,
+                    dependencies: [],
+                });
+                return undefined;
             });
-            return undefined;
+            outputs = (await opts.program()) as Record<string, unknown>;
+            return outputs;
         });
-        outputs = (await opts.program()) as Record<string, unknown>;
-        return outputs;
-    });
-    await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+        await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+        // Node reports unhandled rejections between macrotasks: give it one.
+        await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+        process.off("unhandledRejection", onStray);
+    }
     const evaluationMs = Date.now() - started;
     // A resource whose inputs failed to compute (an exception inside an apply) never reaches the
     // engine; `pulumi up` would fail on it mid-deployment, so an offline run must fail too.
@@ -253,20 +370,72 @@ export async function runUnderMocks(opts: RunOptions): Promise<RunResult> {
     if (unregistered.length) {
         throw new Error(`resources never registered (their inputs failed to compute): ${unregistered.map((r) => `${r.type} ${r.name}`).join(", ")}`);
     }
+    if (stray.size) throw new Error(`the program failed outside any resource (an apply threw): ${[...stray].join("; ")}`);
+    for (const [k, rec] of records) {
+        // The stack itself is not recorded; every other reference is a recorded resource.
+        rec.dependencies = (dependencies.get(k) ?? []).filter((d) => records.has(d));
+    }
     const resolved = await resolveOutputs(outputs);
     return { resources: order.map((k) => records.get(k) as RecordedResource), outputs: resolved, evaluationMs };
 }
 
-/** Resolve stack outputs (Outputs, promises) keeping secrets marked. */
+/** Resolve stack outputs (Outputs, promises) keeping secrets marked; an unknown is UNKNOWN. */
 async function resolveOutputs(outputs: Record<string, unknown>): Promise<Record<string, unknown>> {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(outputs)) {
         const o = pulumi.output(v as pulumi.Input<unknown>) as pulumi.Output<unknown>;
-        const [value, secret] = await Promise.all([
-            new Promise<unknown>((resolve) => o.apply((x) => resolve(x))),
-            pulumi.isSecret(o),
-        ]);
+        // `apply` never runs on an unknown (a preview), so ask first.
+        const [known, secret] = await Promise.all([(o as unknown as { isKnown: Promise<boolean> }).isKnown, pulumi.isSecret(o)]);
+        const value = known ? await new Promise<unknown>((resolve) => o.apply((x) => resolve(x))) : UNKNOWN;
         out[k] = secret ? { [SIG_KEY]: SECRET_SIG, value } : value;
     }
     return out;
+}
+
+/** A string that carries a value the program never had: an unknown or a stringified Output inside it. */
+export interface BakedValue {
+    /** `type::name` of the resource, or `stack output`. */
+    readonly where: string;
+    /** Path of the value inside the inputs (a key itself when the key is the culprit). */
+    readonly path: string;
+    /** The offending text around the mark. */
+    readonly excerpt: string;
+}
+
+/**
+ * What pulumi writes when an Output is used as a string (`${output}`, JSON.stringify): "Calling
+ * [toString] on an [Output<T>] is not supported..." (or [toJSON]); both name `Output<T>`.
+ */
+const STRINGIFIED_OUTPUT = "Output<T>";
+
+function bakedMark(text: string): number {
+    if (text !== UNKNOWN && text.includes(UNKNOWN)) return text.indexOf(UNKNOWN);
+    return text.indexOf(STRINGIFIED_OUTPUT);
+}
+
+function scanBaked(v: unknown, where: string, path: string, found: BakedValue[]): void {
+    const check = (text: string, at: string) => {
+        const i = bakedMark(text);
+        if (i >= 0) found.push({ where, path: at, excerpt: text.slice(Math.max(0, i - 60), i + 60) });
+    };
+    if (typeof v === "string") check(v, path);
+    else if (Array.isArray(v)) v.forEach((x, i) => scanBaked(x, where, `${path}[${i}]`, found));
+    else if (typeof v === "object" && v !== null) {
+        for (const [k, x] of Object.entries(v)) {
+            check(k, `${path}.${k} (key)`);
+            scanBaked(x, where, `${path}.${k}`, found);
+        }
+    }
+}
+
+/**
+ * Every input and stack output holding an unknown inside a larger string, or a stringified
+ * Output: the engine would deploy that text. A whole value being unknown is fine (the engine
+ * fills it in); an unknown baked into text is not.
+ */
+export function findBakedValues(run: RunResult): BakedValue[] {
+    const found: BakedValue[] = [];
+    for (const r of run.resources) scanBaked(revealSecrets(r.inputs), resourceKey(r), "inputs", found);
+    scanBaked(revealSecrets(run.outputs), "stack output", "outputs", found);
+    return found;
 }

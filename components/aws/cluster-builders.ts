@@ -107,6 +107,25 @@ export function natGatewayForAz(mode: NatMode, azIndex: number): number {
     return mode === "perAz" ? azIndex : 0;
 }
 
+/** Reverse-DNS prefix of VPC endpoint service names per partition (the provider's getPartition reverseDnsPrefix). */
+const ENDPOINT_SERVICE_PREFIX: Readonly<Record<string, string>> = {
+    aws: "com.amazonaws",
+    "aws-us-gov": "com.amazonaws",
+    "aws-cn": "cn.com.amazonaws",
+};
+
+/**
+ * Service name of the regional S3 gateway endpoint (Amazon VPC user guide, "Gateway endpoints for
+ * Amazon S3": `com.amazonaws.<region>.s3`; China regions prefix `cn.`).
+ */
+export function s3GatewayEndpointServiceName(partition: string, region: string): string {
+    const prefix = ENDPOINT_SERVICE_PREFIX[partition];
+    if (prefix === undefined) {
+        throw new Error(`s3GatewayEndpointServiceName: partition ${partition} is not supported (known: ${Object.keys(ENDPOINT_SERVICE_PREFIX).join(", ")})`);
+    }
+    return `${prefix}.${region}.s3`;
+}
+
 // ---------------------------------------------------------------- IAM
 
 /** AWS managed policies of the EKS control-plane role: exactly this one. */
@@ -117,6 +136,44 @@ export const CLUSTER_ROLE_MANAGED_POLICIES = ["AmazonEKSClusterPolicy"] as const
  * No SSM core policy: every pod that reaches IMDS gets the node role, so each extra policy widens that.
  */
 export const NODE_ROLE_MANAGED_POLICIES = ["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly"] as const;
+
+/** The service-linked role EC2 Auto Scaling launches managed-node-group instances with. */
+export function autoScalingServiceLinkedRoleArn(partition: string, accountId: string): string {
+    return `arn:${partition}:iam::${accountId}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
+}
+
+/**
+ * Key policy of the node root-volume key. EC2 Auto Scaling user guide, "Required AWS KMS key policy
+ * for use with encrypted volumes" (example 1): its service-linked role must use the key and create
+ * grants for AWS resources, or instances fail to launch. The account-root statement (KMS default key
+ * policy) keeps IAM policies in charge of everyone else.
+ * KMS refuses a policy naming a role that does not exist: an account that never ran an Auto Scaling
+ * group needs `aws iam create-service-linked-role --aws-service-name autoscaling.amazonaws.com` once.
+ */
+export function nodeVolumeKeyPolicy(partition: string, accountId: string): PolicyDocument {
+    const autoScaling = { AWS: autoScalingServiceLinkedRoleArn(partition, accountId) };
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            { Sid: "EnableIamPolicies", Effect: "Allow", Principal: { AWS: `arn:${partition}:iam::${accountId}:root` }, Action: "kms:*", Resource: "*" },
+            {
+                Sid: "AutoScalingUseOfTheKey",
+                Effect: "Allow",
+                Principal: autoScaling,
+                Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
+                Resource: "*",
+            },
+            {
+                Sid: "AutoScalingAttachmentOfPersistentResources",
+                Effect: "Allow",
+                Principal: autoScaling,
+                Action: "kms:CreateGrant",
+                Resource: "*",
+                Condition: { Bool: { "kms:GrantIsForAWSResource": "true" } },
+            },
+        ],
+    };
+}
 
 /** AWS managed policy of the EBS CSI controller (path included). */
 export const EBS_CSI_MANAGED_POLICY = "service-role/AmazonEBSCSIDriverPolicy";
@@ -195,13 +252,19 @@ export interface AddonSpec {
 export const EBS_CSI_SERVICE_ACCOUNT = "ebs-csi-controller-sa";
 
 /** bootstrapSelfManagedAddons is off, so these are the cluster's only system add-ons. */
-export const CLUSTER_ADDONS: readonly AddonSpec[] = [
+export const CLUSTER_ADDONS = [
     { name: "vpc-cni", phase: "beforeNodes" },
     { name: "kube-proxy", phase: "beforeNodes" },
     { name: "eks-pod-identity-agent", phase: "beforeNodes" },
     { name: "coredns", phase: "afterNodes" },
     { name: "aws-ebs-csi-driver", phase: "afterNodes" },
-];
+] as const satisfies readonly AddonSpec[];
+
+/** Name of an add-on the cluster installs. */
+export type AddonName = (typeof CLUSTER_ADDONS)[number]["name"];
+
+/** An EKS add-on version as `aws eks describe-addon-versions` lists it. */
+export const ADDON_VERSION_PATTERN = /^v\d+\.\d+\.\d+-eksbuild\.\d+$/;
 
 /** EKS managed node group AMI families for the instance types given. */
 export type AmiType = "AL2023_x86_64_STANDARD" | "AL2023_ARM_64_STANDARD";
@@ -221,6 +284,77 @@ export function amiTypeFor(instanceTypes: readonly string[]): AmiType {
         throw new Error(`amiTypeFor: a node group cannot mix arm64 and x86_64 instance types, given ${instanceTypes.join(", ")}`);
     }
     return arm > 0 ? "AL2023_ARM_64_STANDARD" : "AL2023_x86_64_STANDARD";
+}
+
+/**
+ * How a configured node group meets the zones: `spread` is one managed node group over every private
+ * subnet (EC2 Auto Scaling balances zones but replaces a node wherever capacity is); `perZone` is one
+ * group per private subnet, so each zone keeps its own minimum (an EBS volume is zonal: its pod needs
+ * a node in that zone).
+ */
+export type NodePlacement = "spread" | "perZone";
+
+/** One managed node group of a configured group: name suffix and the private subnets (by zone index) it uses. */
+export interface NodeGroupSlice {
+    /** Appended to the group's resource name ("" for spread; the zone index for perZone). */
+    readonly suffix: string;
+    /** Indexes into the private subnet list, one subnet per zone. */
+    readonly subnetIndexes: number[];
+}
+
+/** The managed node groups a configured group becomes over `subnetCount` private subnets. */
+export function nodeGroupLayout(placement: NodePlacement, subnetCount: number): NodeGroupSlice[] {
+    const all = Array.from({ length: subnetCount }, (_, i) => i);
+    return placement === "spread" ? [{ suffix: "", subnetIndexes: all }] : all.map((i) => ({ suffix: `-z${i}`, subnetIndexes: [i] }));
+}
+
+/** Root device of the AL2023 EKS-optimized AMIs (x86_64 and arm64). */
+export const AL2023_ROOT_DEVICE = "/dev/xvda";
+
+/** What a node group's launch template sets, as plain data (`Key` is the key ARN, or an Output of it). */
+export interface NodeLaunchTemplateSpec<Key> {
+    metadataOptions: { httpEndpoint: "enabled"; httpTokens: "required"; httpPutResponseHopLimit: 1 };
+    blockDeviceMappings: {
+        deviceName: string;
+        ebs: { volumeSize: number; volumeType: "gp3"; encrypted: "true"; kmsKeyId: Key; deleteOnTermination: "true" };
+    }[];
+    tagSpecifications: { resourceType: "instance" | "volume"; tags: Record<string, string> }[];
+}
+
+/**
+ * Launch template of a managed node group (terraform-aws-eks eks-managed-node-group defaults:
+ * IMDSv2 required, hop limit 1; the EKS user guide "Customize managed nodes with launch templates"
+ * for what must stay out of it: subnets, instance profile, shutdown behaviour, and, with several
+ * instance types, the instance type). Disk size lives here, so the node group must not set diskSize.
+ *
+ * Hop limit 1 keeps the node role's credentials from pods: a pod's packets cross one more hop (its
+ * network namespace) and IMDS responses die on the way. The add-ons that read IMDS still work:
+ * aws-node (VPC CNI), kube-proxy and eks-pod-identity-agent run with hostNetwork (no extra hop);
+ * the EBS CSI node and controller fall back to Kubernetes metadata (node providerID and topology
+ * labels, which EKS nodes carry) when IMDS does not answer (aws-ebs-csi-driver docs/install.md,
+ * "Metadata"); the platform's workloads get AWS credentials from Pod Identity or IRSA. This is also
+ * what EKS sets on AL2023 managed nodes without a custom template (EKS user guide, AL2023 page).
+ */
+export function nodeLaunchTemplateSpec<Key>(input: {
+    diskSizeGiB: number;
+    kmsKeyArn: Key;
+    name: string;
+    tags: Readonly<Record<string, string>>;
+}): NodeLaunchTemplateSpec<Key> {
+    const tags = { ...input.tags, Name: input.name };
+    return {
+        metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
+        blockDeviceMappings: [
+            {
+                deviceName: AL2023_ROOT_DEVICE,
+                ebs: { volumeSize: input.diskSizeGiB, volumeType: "gp3", encrypted: "true", kmsKeyId: input.kmsKeyArn, deleteOnTermination: "true" },
+            },
+        ],
+        tagSpecifications: [
+            { resourceType: "instance", tags },
+            { resourceType: "volume", tags },
+        ],
+    };
 }
 
 // ---------------------------------------------------------------- kubeconfig
@@ -276,7 +410,8 @@ export const EXEC_API_VERSION = "client.authentication.k8s.io/v1beta1";
  */
 export function buildKubeconfig(input: KubeconfigInput): Kubeconfig {
     const name = input.contextName ?? input.clusterName;
-    const args = ["eks", "get-token", "--cluster-name", input.clusterName, "--region", input.region];
+    // kubectl parses the ExecCredential as JSON, whatever the deployer's CLI default output (pulumi-eks does the same).
+    const args = ["eks", "get-token", "--cluster-name", input.clusterName, "--region", input.region, "--output", "json"];
     if (input.roleArn !== undefined) args.push("--role-arn", input.roleArn);
     return {
         apiVersion: "v1",

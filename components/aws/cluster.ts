@@ -3,6 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterSettings, Settings } from "../../config";
 import {
+    type AddonName,
     CLUSTER_ADDONS,
     CLUSTER_ADMIN_ACCESS_POLICY,
     CLUSTER_ROLE_MANAGED_POLICIES,
@@ -17,8 +18,12 @@ import {
     clusterEncryptionPolicy,
     controlPlaneLogGroupName,
     managedPolicyArn,
+    nodeGroupLayout,
+    nodeLaunchTemplateSpec,
+    nodeVolumeKeyPolicy,
     storageClassSpec,
 } from "./cluster-builders";
+import { addonVersionsFor } from "../../config/profiles";
 import type { ClusterAccess } from "./cluster-types";
 import { Network } from "./network";
 import { serviceTrustPolicy } from "./policies";
@@ -54,6 +59,10 @@ export class EksCluster extends pulumi.ComponentResource {
     public readonly network?: Network;
     /** The created EKS cluster (absent when brought). */
     public readonly cluster?: aws.eks.Cluster;
+    /** The created managed node groups (perZone groups count once per zone); empty when brought. */
+    public readonly nodeGroups: aws.eks.NodeGroup[] = [];
+    /** Launch template of each configured node group, in config order; empty when brought. */
+    public readonly nodeLaunchTemplates: aws.ec2.LaunchTemplate[] = [];
 
     constructor(name: string, args: EksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("plg:aws:EksCluster", name, {}, opts);
@@ -69,6 +78,8 @@ export class EksCluster extends pulumi.ComponentResource {
             const created = this.createCluster(name, args, awsOpts, invokeOpts);
             this.network = created.network;
             this.cluster = created.cluster;
+            this.nodeGroups = created.nodeGroups;
+            this.nodeLaunchTemplates = created.launchTemplates;
             core = created.core;
         } else {
             core = lookUpCluster(existing, s.cluster.workloadIdentity, invokeOpts);
@@ -130,7 +141,7 @@ export class EksCluster extends pulumi.ComponentResource {
         args: EksClusterArgs,
         awsOpts: pulumi.CustomResourceOptions,
         invokeOpts: pulumi.InvokeOutputOptions,
-    ): { core: ClusterCore; network?: Network; cluster: aws.eks.Cluster } {
+    ): { core: ClusterCore; network?: Network; cluster: aws.eks.Cluster; nodeGroups: aws.eks.NodeGroup[]; launchTemplates: aws.ec2.LaunchTemplate[] } {
         const s = args.settings;
         const c = s.cluster;
         const prod = s.environment === "prod";
@@ -145,7 +156,11 @@ export class EksCluster extends pulumi.ComponentResource {
         let vpcId: pulumi.Output<string>;
         let privateSubnetIds: pulumi.Input<string>[];
         if (s.network.mode === "create") {
-            network = new Network(`${name}-network`, { settings: s.network, clusterName: c.name, provider: args.provider, tags }, { parent: this });
+            network = new Network(
+                `${name}-network`,
+                { settings: s.network, clusterName: c.name, region: s.aws.region, partition, provider: args.provider, tags },
+                { parent: this },
+            );
             vpcId = network.vpcId;
             privateSubnetIds = network.privateSubnetIds;
         } else {
@@ -203,6 +218,9 @@ export class EksCluster extends pulumi.ComponentResource {
                 bootstrapSelfManagedAddons: false,
                 encryptionConfig: { provider: { keyArn: secretsKey.arn }, resources: ["secrets"] },
                 enabledClusterLogTypes: [...CONTROL_PLANE_LOG_TYPES],
+                // STANDARD: at the end of standard support EKS upgrades the control plane instead of billing extended support.
+                upgradePolicy: { supportType: c.supportType },
+                deletionProtection: c.deletionProtection,
                 vpcConfig: {
                     subnetIds: privateSubnetIds,
                     endpointPrivateAccess: c.endpoint.privateAccess,
@@ -255,15 +273,15 @@ export class EksCluster extends pulumi.ComponentResource {
                 ),
         );
 
-        const addonVersion = (addonName: string): pulumi.Output<string> =>
-            aws.eks.getAddonVersionOutput({ addonName, kubernetesVersion: c.kubernetesVersion, mostRecent: true }, invokeOpts).version;
-        const addon = (addonName: string, dependsOn: pulumi.Resource[], extra: Partial<aws.eks.AddonArgs> = {}): aws.eks.Addon =>
+        // Pinned per Kubernetes version (config/profiles.ts): an upgrade is a reviewed config change, never a side effect of `up`.
+        const addonVersions = addonVersionsFor(c.kubernetesVersion, c.addonVersions);
+        const addon = (addonName: AddonName, dependsOn: pulumi.Resource[], extra: Partial<aws.eks.AddonArgs> = {}): aws.eks.Addon =>
             new aws.eks.Addon(
                 `${name}-addon-${addonName}`,
                 {
                     clusterName: cluster.name,
                     addonName,
-                    addonVersion: addonVersion(addonName),
+                    addonVersion: addonVersions[addonName],
                     // The cluster has no self-managed copies (bootstrapSelfManagedAddons false): nothing of ours to preserve.
                     resolveConflictsOnCreate: "OVERWRITE",
                     resolveConflictsOnUpdate: "OVERWRITE",
@@ -277,27 +295,62 @@ export class EksCluster extends pulumi.ComponentResource {
         const beforeNodes = CLUSTER_ADDONS.filter((a) => a.phase === "beforeNodes").map((a) => addon(a.name, []));
         const podIdentityAgent = beforeNodes[CLUSTER_ADDONS.findIndex((a) => a.name === "eks-pod-identity-agent")] as aws.eks.Addon;
 
-        const nodeGroups = c.nodeGroups.map(
-            (g) =>
-                new aws.eks.NodeGroup(
-                    `${name}-ng-${g.name}`,
-                    {
-                        clusterName: cluster.name,
-                        nodeRoleArn: nodeRole.arn,
-                        subnetIds: privateSubnetIds,
-                        amiType: amiTypeFor(g.instanceTypes),
-                        instanceTypes: g.instanceTypes,
-                        capacityType: g.capacityType,
-                        diskSize: g.diskSizeGiB,
-                        labels: g.labels,
-                        scalingConfig: { minSize: g.minSize, desiredSize: g.desiredSize, maxSize: g.maxSize },
-                        updateConfig: { maxUnavailable: 1 },
-                        tags: { ...tags, Name: `${c.name}-${g.name}` },
-                    },
-                    // desiredSize belongs to the autoscaler once the group exists.
-                    { ...awsOpts, dependsOn: [...nodeRolePolicies, ...beforeNodes], ignoreChanges: ["scalingConfig.desiredSize"] },
-                ),
+        // Node root volumes: a key of their own, so the Auto Scaling service-linked role that must use it
+        // gets no hold on the key that protects Kubernetes secrets.
+        const nodeVolumeKey = new aws.kms.Key(
+            `${name}-node-volume-key`,
+            {
+                description: `Root volumes of the managed nodes of EKS cluster ${c.name}`,
+                enableKeyRotation: true,
+                deletionWindowInDays: prod ? 30 : 7,
+                policy: pulumi.all([partition, identity.accountId]).apply(([p, account]) => JSON.stringify(nodeVolumeKeyPolicy(p, account))),
+                tags,
+            },
+            { ...awsOpts, ...keep },
         );
+        new aws.kms.Alias(`${name}-node-volume-key-alias`, { name: `alias/eks/${c.name}-node-volumes`, targetKeyId: nodeVolumeKey.keyId }, awsOpts);
+
+        const launchTemplates: aws.ec2.LaunchTemplate[] = [];
+        const nodeGroups: aws.eks.NodeGroup[] = [];
+        for (const g of c.nodeGroups) {
+            const lt = nodeLaunchTemplateSpec({ diskSizeGiB: g.diskSizeGiB, kmsKeyArn: nodeVolumeKey.arn, name: `${c.name}-${g.name}`, tags });
+            const launchTemplate = new aws.ec2.LaunchTemplate(
+                `${name}-ng-${g.name}-lt`,
+                {
+                    description: `Managed node group ${g.name} of EKS cluster ${c.name}`,
+                    metadataOptions: lt.metadataOptions,
+                    blockDeviceMappings: lt.blockDeviceMappings,
+                    tagSpecifications: lt.tagSpecifications,
+                    updateDefaultVersion: true,
+                    tags,
+                },
+                awsOpts,
+            );
+            launchTemplates.push(launchTemplate);
+            for (const slice of nodeGroupLayout(g.placement, privateSubnetIds.length)) {
+                nodeGroups.push(
+                    new aws.eks.NodeGroup(
+                        `${name}-ng-${g.name}${slice.suffix}`,
+                        {
+                            clusterName: cluster.name,
+                            nodeRoleArn: nodeRole.arn,
+                            subnetIds: slice.subnetIndexes.map((i) => privateSubnetIds[i] as pulumi.Input<string>),
+                            amiType: amiTypeFor(g.instanceTypes),
+                            instanceTypes: g.instanceTypes,
+                            capacityType: g.capacityType,
+                            // A new template version (disk, IMDS, key) rolls the nodes; disk size lives in the template.
+                            launchTemplate: { id: launchTemplate.id, version: launchTemplate.latestVersion.apply((v) => String(v)) },
+                            labels: g.labels,
+                            // No autoscaler runs: the configured sizes are the truth and every `up` applies them.
+                            scalingConfig: { minSize: g.minSize, desiredSize: g.desiredSize, maxSize: g.maxSize },
+                            updateConfig: { maxUnavailable: 1 },
+                            tags: { ...tags, Name: `${c.name}-${g.name}${slice.suffix}` },
+                        },
+                        { ...awsOpts, dependsOn: [...nodeRolePolicies, ...beforeNodes] },
+                    ),
+                );
+            }
+        }
 
         // EBS CSI controller: its own role through Pod Identity; the add-on creates the association.
         const ebsCsiRole = new WorkloadRole(
@@ -310,7 +363,6 @@ export class EksCluster extends pulumi.ComponentResource {
                 createAssociation: false,
                 clusterName: cluster.name,
                 clusterArn: cluster.arn,
-                accountId: identity.accountId,
                 provider: args.provider,
             },
             { parent: this },
@@ -333,6 +385,8 @@ export class EksCluster extends pulumi.ComponentResource {
         return {
             network,
             cluster,
+            nodeGroups,
+            launchTemplates,
             core: {
                 name: cluster.name,
                 arn: cluster.arn,

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { NetworkSettings } from "../../config";
-import { natGatewayCount, natGatewayForAz, planSubnets, subnetTags } from "./cluster-builders";
+import { natGatewayCount, natGatewayForAz, planSubnets, s3GatewayEndpointServiceName, subnetTags } from "./cluster-builders";
 
 /** Network settings of mode `create`. */
 export type CreateNetworkSettings = Extract<NetworkSettings, { mode: "create" }>;
@@ -11,6 +11,10 @@ export interface NetworkArgs {
     readonly settings: CreateNetworkSettings;
     /** EKS cluster name, for the `kubernetes.io/cluster/<name>` subnet tags and Name tags. */
     readonly clusterName: string;
+    /** Region of the VPC (names the S3 gateway endpoint's service). */
+    readonly region: string;
+    /** AWS partition of the account (aws, aws-cn, aws-us-gov). */
+    readonly partition: pulumi.Input<string>;
     /** AWS provider (region, default tags). */
     readonly provider: aws.Provider;
     /** Extra tags on every resource (the provider's default tags apply as well). */
@@ -19,7 +23,8 @@ export interface NetworkArgs {
 
 /**
  * A VPC for EKS: per AZ a private subnet (nodes, pods) and a public one (NAT, internet-facing load
- * balancers), an internet gateway, NAT gateways (one per AZ or one shared), and route tables.
+ * balancers), an internet gateway, NAT gateways (one per AZ or one shared), route tables, and an S3
+ * gateway endpoint on the private route tables.
  */
 export class Network extends pulumi.ComponentResource {
     /** VPC id. */
@@ -30,6 +35,8 @@ export class Network extends pulumi.ComponentResource {
     public readonly publicSubnetIds: pulumi.Output<string>[];
     /** NAT gateways (one per AZ, or one). */
     public readonly natGateways: aws.ec2.NatGateway[];
+    /** S3 gateway endpoint routed from every private subnet. */
+    public readonly s3Endpoint: aws.ec2.VpcEndpoint;
 
     constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
         super("plg:aws:Network", name, {}, opts);
@@ -99,6 +106,7 @@ export class Network extends pulumi.ComponentResource {
             );
         });
 
+        const privateRouteTables: aws.ec2.RouteTable[] = [];
         const privateSubnets = plan.private.map((cidr, i) => {
             const subnet = new aws.ec2.Subnet(
                 `${name}-private-${i}`,
@@ -118,8 +126,24 @@ export class Network extends pulumi.ComponentResource {
                 base,
             );
             new aws.ec2.RouteTableAssociation(`${name}-private-${i}-rta`, { subnetId: subnet.id, routeTableId: routes.id }, base);
+            privateRouteTables.push(routes);
             return subnet;
         });
+
+        // Loki's chunks and ECR's image layers (S3) go through the gateway endpoint, free, instead of paying
+        // NAT processing per GB (Amazon VPC user guide, "Gateway endpoints for Amazon S3"). It adds a route
+        // to S3's prefix list in each private table; the 0.0.0.0/0 NAT route stays for everything else.
+        this.s3Endpoint = new aws.ec2.VpcEndpoint(
+            `${name}-s3`,
+            {
+                vpcId: vpc.id,
+                vpcEndpointType: "Gateway",
+                serviceName: pulumi.output(args.partition).apply((partition) => s3GatewayEndpointServiceName(partition, args.region)),
+                routeTableIds: privateRouteTables.map((t) => t.id),
+                tags: tags({ Name: `${cluster}-s3` }),
+            },
+            base,
+        );
 
         this.vpcId = vpc.id;
         this.privateSubnetIds = privateSubnets.map((x) => x.id);

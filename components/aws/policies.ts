@@ -52,8 +52,13 @@ export function objectStorePolicy(bucketArns: readonly string[], kmsKeyArn: stri
     };
 }
 
-/** Trust for EKS Pod Identity (the association itself binds the service account). */
-export function podIdentityTrustPolicy(accountId: string, clusterArn: string): PolicyDocument {
+/**
+ * Trust for EKS Pod Identity, bound to one cluster, namespace and service account (EKS user guide,
+ * "Create IAM role with trust policy required by EKS Pod Identity"): Pod Identity tags the AssumeRole
+ * session with `eks-cluster-arn`, `kubernetes-namespace` and `kubernetes-service-account`, and the
+ * conditions match those request tags. An association with `disableSessionTags` could not assume it.
+ */
+export function podIdentityTrustPolicy(clusterArn: string, namespace: string, serviceAccount: string): PolicyDocument {
     return {
         Version: "2012-10-17",
         Statement: [
@@ -62,10 +67,12 @@ export function podIdentityTrustPolicy(accountId: string, clusterArn: string): P
                 Effect: "Allow",
                 Principal: { Service: "pods.eks.amazonaws.com" },
                 Action: ["sts:AssumeRole", "sts:TagSession"],
-                // Confused-deputy guard: only this account's clusters, only this cluster.
                 Condition: {
-                    StringEquals: { "aws:SourceAccount": accountId },
-                    ArnEquals: { "aws:SourceArn": clusterArn },
+                    StringEquals: {
+                        "aws:RequestTag/eks-cluster-arn": clusterArn,
+                        "aws:RequestTag/kubernetes-namespace": namespace,
+                        "aws:RequestTag/kubernetes-service-account": serviceAccount,
+                    },
                 },
             },
         ],

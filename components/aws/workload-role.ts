@@ -22,10 +22,8 @@ export interface WorkloadRoleArgs {
     readonly createAssociation?: boolean;
     /** EKS cluster name (Pod Identity association). */
     readonly clusterName: pulumi.Input<string>;
-    /** EKS cluster ARN (Pod Identity trust condition). */
+    /** EKS cluster ARN (Pod Identity trust condition on the `eks-cluster-arn` session tag). */
     readonly clusterArn: pulumi.Input<string>;
-    /** AWS account id (Pod Identity trust condition). */
-    readonly accountId: pulumi.Input<string>;
     /** IAM OIDC provider ARN (IRSA only). */
     readonly oidcProviderArn?: pulumi.Input<string>;
     /** Cluster OIDC issuer URL (IRSA only). */
@@ -62,7 +60,7 @@ export class WorkloadRole extends pulumi.ComponentResource {
                 .all([args.oidcProviderArn, args.oidcIssuerUrl])
                 .apply(([arn, issuer]) => irsaTrustPolicy(arn, issuer, args.namespace, args.serviceAccount));
         } else {
-            trust = pulumi.all([args.accountId, args.clusterArn]).apply(([account, cluster]) => podIdentityTrustPolicy(account, cluster));
+            trust = pulumi.output(args.clusterArn).apply((cluster) => podIdentityTrustPolicy(cluster, args.namespace, args.serviceAccount));
         }
 
         this.role = new aws.iam.Role(
