@@ -71,7 +71,10 @@ export class Platform extends pulumi.ComponentResource {
                 ...(cluster.oidcProviderArn ? { oidcProviderArn: cluster.oidcProviderArn } : {}),
                 oidcIssuerUrl: cluster.oidcIssuerUrl,
                 provider: awsProvider,
-                dependsOn: cluster.ready,
+                // Only the cluster (through its name and ARN): an association is an EKS API object and needs
+                // no agent or nodes to exist (EKS user guide, "Assign an IAM role to a Kubernetes service
+                // account": prerequisites are the cluster and iam:PassRole). Loki's pods need the agent, and
+                // the Loki release waits for it.
             },
             { parent: this },
         );
@@ -113,7 +116,9 @@ export class Platform extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        new Collector(`${name}-collector`, { settings, provider: cluster.provider, dependsOn: [logs.release, metrics.crds] }, { parent: this });
+        // Not the Loki release (up to 15 minutes): Alloy needs only its namespace and the CRDs of its
+        // ServiceMonitor, and holds its place in the logs while it retries pushes until Loki answers.
+        new Collector(`${name}-collector`, { settings, provider: cluster.provider, dependsOn: [logs.namespace, metrics.crds] }, { parent: this });
 
         this.outputs = {
             clusterName: cluster.name,

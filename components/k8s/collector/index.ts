@@ -16,7 +16,7 @@ export interface CollectorArgs {
     readonly settings: Settings;
     /** The cluster's Kubernetes provider. */
     readonly provider: k8s.Provider;
-    /** What must exist first: the logging namespace (Loki release) and the monitoring CRDs (ServiceMonitor). */
+    /** What must exist first: the logging namespace and the monitoring CRDs (ServiceMonitor); not the Loki release. */
     readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
 

@@ -87,6 +87,8 @@ export interface LogsArgs {
 /** Loki on S3, credentials only through the workload role bound to its service account. */
 export class Logs extends pulumi.ComponentResource {
     public readonly release: k8s.helm.v3.Release;
+    /** The logging namespace: what shares it (the collector) waits for it, not for the Loki release. */
+    public readonly namespace: k8s.core.v1.Namespace;
 
     constructor(name: string, args: LogsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("plg:k8s:Logs", name, {}, opts);
@@ -95,7 +97,7 @@ export class Logs extends pulumi.ComponentResource {
             pulumi.log.warn("logs.mode simpleScalable is deprecated upstream and removed in Loki 4; use monolithic (HA with replicas >= 3) or distributed", this);
         }
         const k8sOpts: pulumi.CustomResourceOptions = { parent: this, provider: args.provider };
-        const ns = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: loki.namespace } }, { ...k8sOpts, dependsOn: args.dependsOn });
+        const ns = (this.namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: loki.namespace } }, { ...k8sOpts, dependsOn: args.dependsOn }));
         const values = pulumi
             .all([args.bucketNames.chunks, args.bucketNames.ruler, args.irsaRoleArn])
             .apply(([chunks, ruler, irsaRoleArn]) => buildLokiValues(lokiValuesInput(s, { chunks, ruler, irsaRoleArn }, args.storageClass)));
