@@ -77,7 +77,51 @@ describe("render", function () {
             assert.match(summary, /^program evaluation: \d+ ms$/m);
             assert.match(summary, /kube-prometheus-stack 88\.5\.3/);
         });
+
+        it(`writes the real helm template of every release for ${stack}, and the footprint from it`, async function () {
+            const out = await rendered(stack);
+            const summary = fs.readFileSync(path.join(out, "summary.txt"), "utf8");
+            if (!process.env.CI && /^manifests: not rendered/m.test(summary)) {
+                console.warn(`  skipping: ${/^manifests: not rendered \((.*)\)/m.exec(summary)?.[1] ?? "no Helm"}`);
+                this.skip();
+            }
+            const releases = (JSON.parse(fs.readFileSync(path.join(out, "resources.json"), "utf8")) as { type: string; inputs: { name?: string; namespace?: string } }[])
+                .filter((r) => r.type === "kubernetes:helm.sh/v3:Release")
+                .map((r) => ({ name: String(r.inputs.name), namespace: String(r.inputs.namespace) }));
+            assert.equal(releases.length, 4);
+            let namespaced = 0;
+            for (const r of releases) {
+                const docs = YAML.parseAllDocuments(fs.readFileSync(path.join(out, "manifests", `${r.name}.yaml`), "utf8")).map((d) => d.toJS() as { kind?: string; metadata?: { namespace?: string } } | null);
+                assert.ok(docs.some((d) => d?.kind), `${r.name}: rendered objects`);
+                for (const d of docs.filter((x) => x?.metadata?.namespace !== undefined)) {
+                    namespaced++;
+                    assert.equal(d?.metadata?.namespace, r.namespace, `${r.name}: ${d?.kind} in the release's namespace`);
+                }
+            }
+            assert.ok(namespaced > 10, "the releases' namespaced objects were checked");
+            const requests = /^platform requests: (\d+\.\d+) vCPU, (\d+\.\d+) GiB/m.exec(summary);
+            assert.ok(requests, "summary.txt states the platform's requests");
+            assert.ok(Number(requests[1]) > 0 && Number(requests[2]) > 0);
+            assert.match(summary, /^with EKS add-ons: .* allocatable on \d+ nodes/m);
+        });
     }
+
+    it("without Helm or the charts, writes everything else and says why in summary.txt", async () => {
+        const empty = tmp("plg-no-charts-");
+        const before = process.env.PLG_CHARTS_DIR;
+        process.env.PLG_CHARTS_DIR = empty;
+        try {
+            const out = tmp("plg-render-nohelm-");
+            const r = await quietRender(["dev", "--out", out]);
+            assert.equal(r.code, 0, r.stderr);
+            assert.ok(fs.existsSync(path.join(out, "helm", "loki.yaml")));
+            assert.equal(fs.existsSync(path.join(out, "manifests")), false);
+            assert.match(fs.readFileSync(path.join(out, "summary.txt"), "utf8"), new RegExp(`^manifests: not rendered \\(.*${empty}.*\\)`, "m"));
+        } finally {
+            if (before === undefined) delete process.env.PLG_CHARTS_DIR;
+            else process.env.PLG_CHARTS_DIR = before;
+        }
+    });
 
     it("never writes a secret given in the stack file, anywhere; secrets show as [secret]", async () => {
         const out = tmp("plg-render-leak-");

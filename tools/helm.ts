@@ -11,7 +11,7 @@
  *   puts them when the chart repositories are reachable.
  */
 import { createHash } from "node:crypto";
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFile, execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -180,8 +180,11 @@ export interface TemplateInput {
  */
 export const CLUSTER_API_VERSIONS = ["monitoring.coreos.com/v1", "monitoring.coreos.com/v1alpha1", "policy/v1", "autoscaling/v2"] as const;
 
-/** `helm template` of one release; returns the multi-document YAML text. Throws with Helm's message on a refusal. */
-export function helmTemplate(input: TemplateInput): string {
+/**
+ * `helm template` of one release; resolves to the multi-document YAML text, rejects with Helm's
+ * message when the chart refuses the values. Releases render concurrently (one process each).
+ */
+export async function helmTemplate(input: TemplateInput): Promise<string> {
     const helm = helmBinary();
     const chart = chartPackage(input.chart);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plg-helm-"));
@@ -200,9 +203,14 @@ export function helmTemplate(input: TemplateInput): string {
             `v${input.kubeVersion}.0`,
             ...CLUSTER_API_VERSIONS.flatMap((v) => ["--api-versions", v]),
         ];
-        const r = spawnSync(helm, args, { encoding: "utf8", maxBuffer: 256 * 1024 * 1024, env: { ...process.env, HELM_CACHE_HOME: path.join(dir, "cache"), HELM_CONFIG_HOME: path.join(dir, "config"), HELM_DATA_HOME: path.join(dir, "data") } });
-        if (r.status !== 0) throw new Error(`helm template ${input.release} (${chartFileName(charts[input.chart])}) failed:\n${r.stderr.trim()}`);
-        return r.stdout;
+        // Helm's own cache/config/data in the scratch folder: nothing of the user's Helm setup is read or written.
+        const env = { ...process.env, HELM_CACHE_HOME: path.join(dir, "cache"), HELM_CONFIG_HOME: path.join(dir, "config"), HELM_DATA_HOME: path.join(dir, "data") };
+        return await new Promise<string>((resolve, reject) => {
+            execFile(helm, args, { encoding: "utf8", maxBuffer: 256 * 1024 * 1024, env }, (error, stdout, stderr) => {
+                if (error) reject(new Error(`helm template ${input.release} (${chartFileName(charts[input.chart])}) failed:\n${stderr.trim() || error.message}`));
+                else resolve(stdout);
+            });
+        });
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });
     }

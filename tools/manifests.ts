@@ -26,24 +26,28 @@ export interface RenderedRelease {
 /** Every release rendered, or why none could be. */
 export type RenderedManifests = { readonly ok: true; readonly releases: readonly RenderedRelease[] } | { readonly ok: false; readonly reason: string };
 
-/** Render every Helm release of the run. Unavailable Helm/charts: `ok: false` with the reason; a chart refusing the values throws. */
-export function renderManifests(resources: readonly RecordedResource[], settings: Settings): RenderedManifests {
-    const releases: RenderedRelease[] = [];
+/** Render every Helm release of the run. Unavailable Helm/charts: `ok: false` with the reason; a chart refusing the values rejects. */
+export async function renderManifests(resources: readonly RecordedResource[], settings: Settings): Promise<RenderedManifests> {
     try {
-        for (const r of resources.filter((x) => x.type === HELM_RELEASE_TYPE)) {
-            const release = String(r.inputs.name);
-            const chart = String(r.inputs.chart);
-            const key = chartKeyOf(chart);
-            if (key === undefined) throw new Error(`release ${release}: chart ${chart} is not pinned in components/charts.ts`);
-            const namespace = String(r.inputs.namespace);
-            const text = helmTemplate({ release, chart: key, namespace, values: redactSecrets(r.inputs.values ?? {}), kubeVersion: settings.cluster.kubernetesVersion });
-            releases.push({ release, namespace, chart, version: String(r.inputs.version), text, objects: parseManifests(text) });
-        }
+        const releases = await Promise.all(
+            resources
+                .filter((x) => x.type === HELM_RELEASE_TYPE)
+                .map(async (r): Promise<RenderedRelease> => {
+                    const release = String(r.inputs.name);
+                    const chart = String(r.inputs.chart);
+                    const key = chartKeyOf(chart);
+                    if (key === undefined) throw new Error(`release ${release}: chart ${chart} is not pinned in components/charts.ts`);
+                    const namespace = String(r.inputs.namespace);
+                    const values = redactSecrets(r.inputs.values ?? {});
+                    const text = await helmTemplate({ release, chart: key, namespace, values, kubeVersion: settings.cluster.kubernetesVersion });
+                    return { release, namespace, chart, version: String(r.inputs.version), text, objects: parseManifests(text) };
+                }),
+        );
+        return { ok: true, releases };
     } catch (e) {
         if (e instanceof Unavailable) return { ok: false, reason: e.message };
         throw e;
     }
-    return { ok: true, releases };
 }
 
 /** Every workload of the rendered releases (operator-made Prometheus/Alertmanager pods included). */

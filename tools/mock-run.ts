@@ -147,6 +147,10 @@ function mockState(type: string, name: string, inputs: Record<string, unknown>, 
         case "random:index/randomPassword:RandomPassword":
             base.result = `mock-password-${name}`;
             break;
+        case "aws:ec2/launchTemplate:LaunchTemplate":
+            // A new template starts at version 1; node groups roll when it changes.
+            base.latestVersion = 1;
+            break;
     }
     return base;
 }

@@ -84,7 +84,7 @@ export async function render(argv: string[], projectDir: string): Promise<number
         settings: checked.settings,
         run: result,
         placeholders: stackConfig.placeholders,
-        manifests: renderManifests(result.resources, checked.settings),
+        manifests: await renderManifests(result.resources, checked.settings),
     });
 
     // Belt and braces: no secret value given to render may reach a file, in any form we wrote.

@@ -67,7 +67,7 @@ async function build(name: StackName): Promise<RenderedStack | string> {
     const parsed = parseSettings(cfg.config);
     if (!parsed.ok) throw new Error(`${name}: invalid configuration:\n  - ${parsed.problems.join("\n  - ")}`);
     const run = await runUnderMocks({ project: cfg.project, stack: name, config: cfg.config, secretKeys: cfg.secretKeys, program: main });
-    const manifests = renderManifests(run.resources, parsed.settings);
+    const manifests = await renderManifests(run.resources, parsed.settings);
     if (!manifests.ok) return manifests.reason;
     return new RenderedStack(name, parsed.settings, new Graph(run), manifests.releases);
 }
