@@ -20,7 +20,8 @@ export interface PlatformOutputs {
     readonly oidcIssuerUrl: pulumi.Output<string>;
     readonly vpcId: pulumi.Output<string>;
     readonly nodeRoleArn: pulumi.Output<string> | undefined;
-    readonly logBuckets: { chunks: pulumi.Output<string>; ruler: pulumi.Output<string> };
+    /** Loki's chunks and index bucket (the only log bucket: rules are mounted from ConfigMaps). */
+    readonly logsBucket: pulumi.Output<string>;
     readonly logsKmsKeyArn: pulumi.Output<string>;
     readonly lokiRoleArn: pulumi.Output<string>;
     readonly grafanaAdminPassword: pulumi.Output<string>;
@@ -63,9 +64,7 @@ export class Platform extends pulumi.ComponentResource {
                 mode: settings.cluster.workloadIdentity,
                 namespace: loki.namespace,
                 serviceAccount: loki.serviceAccount,
-                policy: pulumi
-                    .all([storage.bucketArns.chunks, storage.bucketArns.ruler, storage.kmsKey.arn])
-                    .apply(([chunks, ruler, key]) => objectStorePolicy([chunks, ruler], key)),
+                policy: pulumi.all([storage.bucketArn, storage.kmsKey.arn]).apply(([bucket, key]) => objectStorePolicy([bucket], key)),
                 clusterName: cluster.name,
                 clusterArn: cluster.arn,
                 ...(cluster.oidcProviderArn ? { oidcProviderArn: cluster.oidcProviderArn } : {}),
@@ -107,7 +106,7 @@ export class Platform extends pulumi.ComponentResource {
             `${name}-logs`,
             {
                 settings,
-                bucketNames: storage.bucketNames,
+                bucketName: storage.bucketName,
                 ...(settings.cluster.workloadIdentity === "irsa" ? { irsaRoleArn: lokiRole.roleArn } : {}),
                 storageClass: cluster.storageClassName,
                 provider: cluster.provider,
@@ -127,7 +126,7 @@ export class Platform extends pulumi.ComponentResource {
             oidcIssuerUrl: cluster.oidcIssuerUrl,
             vpcId: cluster.vpcId,
             nodeRoleArn: cluster.nodeRoleArn,
-            logBuckets: storage.bucketNames,
+            logsBucket: storage.bucketName,
             logsKmsKeyArn: storage.kmsKey.arn,
             lokiRoleArn: lokiRole.roleArn,
             grafanaAdminPassword: metrics.grafanaAdminPassword,

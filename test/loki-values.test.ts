@@ -12,6 +12,7 @@ import {
     type LokiValuesInput,
 } from "../components/k8s/logs/values";
 import { cpuQuantityMillis, memoryQuantityMiB } from "../components/quantities";
+import { Unavailable, helmTemplate, parseManifests } from "../tools/helm";
 import { buildLokiRulerConfigMapData, buildLokiRules, DEFAULT_LOKI_RULE_THRESHOLDS } from "../components/k8s/logs/rules";
 
 const SCHEMA = JSON.parse(readFileSync(chartFile(`loki-${charts.loki.version}.values.schema.json`), "utf8")) as Schema;
@@ -144,7 +145,7 @@ const dev: LokiValuesInput = {
     replicas: 1,
     zoneSpread: false,
     pdb: false,
-    buckets: { chunks: "plg-dev-loki-chunks", ruler: "plg-dev-loki-ruler" },
+    chunksBucket: "plg-dev-loki-chunks",
     region: "eu-west-1",
     serviceAccountName: lokiEndpoints.serviceAccount,
     tenantId: "platform",
@@ -172,7 +173,7 @@ const prod: LokiValuesInput = {
     replicas: 3,
     zoneSpread: true,
     pdb: true,
-    buckets: { chunks: "plg-prod-loki-chunks", ruler: "plg-prod-loki-ruler" },
+    chunksBucket: "plg-prod-loki-chunks",
     irsaRoleArn: "arn:aws:iam::123456789012:role/plg-prod-loki",
     retentionDays: 30,
     limits: { ...dev.limits, ingestionRateMb: 16, ingestionBurstMb: 32, perStreamRateLimitMb: 5, perStreamRateLimitBurstMb: 20 },
@@ -204,6 +205,22 @@ function renderTplLiteral(text: string): string {
 }
 
 describe("Loki values (chart 18.11.0)", () => {
+async function template(values: Obj): Promise<string> {
+    return helmTemplate({ release: lokiEndpoints.release, chart: "loki", namespace: lokiEndpoints.namespace, values, kubeVersion: "1.34" });
+}
+
+/** The chart rendered by the real Helm with these inputs' values; skips (fails in CI) when Helm or the chart is missing. */
+async function rendered(ctx: Mocha.Context, input: LokiValuesInput) {
+    ctx.timeout(60_000);
+    try {
+        return parseManifests(await template(buildLokiValues(input)));
+    } catch (e) {
+        if (!(e instanceof Unavailable) || process.env.CI) throw e;
+        ctx.skip();
+        throw e;
+    }
+}
+
     describe("chart contract", () => {
         it("the schema checker and key-path checker reject bad values (they are not vacuous)", () => {
             assert.ok(validate(helmMerge(DEFAULTS, { singleBinary: { replicas: "3" } }), SCHEMA).length > 0);
@@ -283,7 +300,7 @@ describe("Loki values (chart 18.11.0)", () => {
         it("stores in S3 with bucket names and region, and never with access keys", () => {
             const merged = helmMerge(DEFAULTS, buildLokiValues(prod));
             assert.equal(get(merged, "loki.storage.type"), "s3");
-            assert.deepEqual(get(merged, "loki.storage.bucketNames"), { chunks: "plg-prod-loki-chunks", ruler: "plg-prod-loki-ruler" });
+            assert.deepEqual(get(merged, "loki.storage.bucketNames"), { chunks: "plg-prod-loki-chunks" }, "no ruler bucket: rules are local");
             assert.equal(get(merged, "loki.storage.s3.region"), "eu-west-1");
             for (const k of ["accessKeyId", "secretAccessKey"]) assert.ok(get(merged, `loki.storage.s3.${k}`) == null, k);
             assert.equal(get(merged, "minio.enabled"), false);
@@ -369,6 +386,16 @@ describe("Loki values (chart 18.11.0)", () => {
             assert.throws(() => cpuQuantityMillis("1Gi"));
         });
     });
+
+        it("needs no ruler bucket with local rule storage, while object rule storage would (real helm template)", async function () {
+            const objects = await rendered(this, prod);
+            const cm = objects.find((o) => o.kind === "ConfigMap" && o.metadata.name === lokiEndpoints.fullname);
+            const config = YAML.parse(String((cm?.data as Record<string, string> | undefined)?.["config.yaml"])) as Obj;
+            assert.equal(get(config, "ruler.storage.type"), "local");
+            // The chart's loki.rulerStorageConfig: with s3 rule storage it `required`s bucketNames.ruler.
+            const s3Rules = helmMerge(buildLokiValues(prod), { loki: { rulerConfig: { storage: { type: "s3" } } } });
+            await assert.rejects(template(s3Rules), /Please define loki\.storage\.bucketNames\.ruler/);
+        });
 
     describe("ruler", () => {
         it("loads rules from local storage and alerts the platform Alertmanager (v2 API)", () => {

@@ -32,9 +32,10 @@ for (const stack of ["dev", "prod"] as const) {
             g = await runStack(stack);
         });
 
-        it("creates a chunks and a ruler bucket, each encrypted with the rotating customer-managed key", () => {
+        it("creates one bucket, for chunks (the ruler reads mounted rules), encrypted with the rotating customer-managed key", () => {
             const buckets = g.byType(BUCKET).filter((b) => b.parent?.endsWith("-log-storage"));
-            assert.deepEqual(buckets.map((b) => b.name.split("-").pop()).sort(), ["chunks", "ruler"]);
+            // The name it had beside the ruler bucket: a new name would replace the bucket holding the logs.
+            assert.deepEqual(buckets.map((b) => b.name), ["plg-log-storage-chunks"]);
             const key = logKey(g);
             assert.ok(key, "no KMS key for the log buckets");
             assert.equal(key.inputs.enableKeyRotation, true);
@@ -62,15 +63,13 @@ for (const stack of ["dev", "prod"] as const) {
             }
         });
 
-        it("expires log chunks after Loki's retention plus the margin, never rule files, and aborts stale uploads", () => {
+        it("expires log chunks after Loki's retention plus the margin, and aborts stale uploads", () => {
             const s = settingsOf(stack);
             const chunks = g.one(LIFECYCLE, "-chunks-lifecycle").inputs.rules as { expiration?: { days: number }; abortIncompleteMultipartUpload?: { daysAfterInitiation: number } }[];
             const expiry = chunks.find((r) => r.expiration)?.expiration?.days;
             assert.equal(expiry, s.logs.retentionDays + s.logs.lifecycleMarginDays);
             assert.ok((expiry ?? 0) >= s.logs.retentionDays, "lifecycle must not delete logs Loki still serves");
             assert.ok(chunks.some((r) => r.abortIncompleteMultipartUpload?.daysAfterInitiation === 1));
-            const ruler = g.one(LIFECYCLE, "-ruler-lifecycle").inputs.rules as { expiration?: unknown }[];
-            assert.ok(ruler.every((r) => r.expiration === undefined), "ruler objects must not expire");
         });
 
         it(stack === "prod" ? "protects and retains buckets and key" : "lets buckets and key go with the stack", () => {

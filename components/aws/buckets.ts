@@ -2,10 +2,6 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { tlsOnlyBucketPolicy } from "./policies";
 
-/** Purposes of the log buckets: Loki chunks/index, and the ruler's storage. */
-export const LOG_BUCKET_PURPOSES = ["chunks", "ruler"] as const;
-export type LogBucketPurpose = (typeof LOG_BUCKET_PURPOSES)[number];
-
 export interface LogStorageArgs {
     /** Days Loki keeps logs; the lifecycle expires objects after this plus `lifecycleMarginDays`. */
     readonly retentionDays: number;
@@ -23,17 +19,19 @@ export function lifecycleExpirationDays(retentionDays: number, marginDays: numbe
 }
 
 /**
- * Encrypted object storage for Loki: a customer-managed KMS key (rotation on) and one bucket per
- * purpose with SSE-KMS, all public access blocked, BucketOwnerEnforced, TLS-only access, and a
- * lifecycle consistent with Loki's retention.
+ * Encrypted object storage for Loki: a customer-managed KMS key (rotation on) and one bucket for
+ * chunks and index with SSE-KMS, all public access blocked, BucketOwnerEnforced, TLS-only access,
+ * and a lifecycle consistent with Loki's retention. The ruler needs no bucket: its rules are
+ * mounted from ConfigMaps (local rule storage), and the chart asks for a ruler bucket only when
+ * the ruler's storage is object storage.
  */
 export class LogStorage extends pulumi.ComponentResource {
     /** The KMS key encrypting every object. */
     public readonly kmsKey: aws.kms.Key;
-    /** Bucket names by purpose. */
-    public readonly bucketNames: Record<LogBucketPurpose, pulumi.Output<string>>;
-    /** Bucket ARNs by purpose. */
-    public readonly bucketArns: Record<LogBucketPurpose, pulumi.Output<string>>;
+    /** Name of the chunks and index bucket. */
+    public readonly bucketName: pulumi.Output<string>;
+    /** ARN of the chunks and index bucket. */
+    public readonly bucketArn: pulumi.Output<string>;
 
     constructor(name: string, args: LogStorageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("plg:aws:LogStorage", name, {}, opts);
@@ -51,57 +49,47 @@ export class LogStorage extends pulumi.ComponentResource {
         );
         new aws.kms.Alias(`${name}-key-alias`, { name: `alias/${pulumi.getProject()}-${pulumi.getStack()}-logs`, targetKeyId: this.kmsKey.keyId }, base);
 
-        const names = {} as Record<LogBucketPurpose, pulumi.Output<string>>;
-        const arns = {} as Record<LogBucketPurpose, pulumi.Output<string>>;
-        for (const purpose of LOG_BUCKET_PURPOSES) {
-            const id = `${name}-${purpose}`;
-            const bucket = new aws.s3.Bucket(id, { forceDestroy: !args.production }, { ...base, ...keep });
-            const ownership = new aws.s3.BucketOwnershipControls(`${id}-ownership`, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, base);
-            const publicBlock = new aws.s3.BucketPublicAccessBlock(
-                `${id}-public-access`,
-                { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
-                base,
-            );
-            new aws.s3.BucketServerSideEncryptionConfiguration(
-                `${id}-encryption`,
-                {
-                    bucket: bucket.id,
-                    rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: this.kmsKey.arn }, bucketKeyEnabled: true }],
-                },
-                base,
-            );
-            new aws.s3.BucketPolicy(
-                `${id}-tls-only`,
-                { bucket: bucket.id, policy: bucket.arn.apply((arn) => JSON.stringify(tlsOnlyBucketPolicy(arn))) },
-                // The public-access block must exist first or S3 may evaluate the policy as public.
-                { ...base, dependsOn: [publicBlock, ownership] },
-            );
-            new aws.s3.BucketLifecycleConfiguration(
-                `${id}-lifecycle`,
-                {
-                    bucket: bucket.id,
-                    rules: [
-                        // Ruler objects are rule files, not logs: they must not expire with the logs.
-                        ...(purpose === "chunks"
-                            ? [
-                                  {
-                                      id: "expire-after-retention",
-                                      status: "Enabled",
-                                      filter: { prefix: "" },
-                                      expiration: { days: lifecycleExpirationDays(args.retentionDays, args.lifecycleMarginDays) },
-                                  },
-                              ]
-                            : []),
-                        { id: "abort-incomplete-multipart", status: "Enabled", filter: { prefix: "" }, abortIncompleteMultipartUpload: { daysAfterInitiation: 1 } },
-                    ],
-                },
-                base,
-            );
-            names[purpose] = bucket.bucket;
-            arns[purpose] = bucket.arn;
-        }
-        this.bucketNames = names;
-        this.bucketArns = arns;
-        this.registerOutputs({ bucketNames: this.bucketNames, kmsKeyArn: this.kmsKey.arn });
+        // Named `-chunks` since the ruler bucket existed: renaming would replace the bucket holding the logs.
+        const id = `${name}-chunks`;
+        const bucket = new aws.s3.Bucket(id, { forceDestroy: !args.production }, { ...base, ...keep });
+        const ownership = new aws.s3.BucketOwnershipControls(`${id}-ownership`, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, base);
+        const publicBlock = new aws.s3.BucketPublicAccessBlock(
+            `${id}-public-access`,
+            { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+            base,
+        );
+        new aws.s3.BucketServerSideEncryptionConfiguration(
+            `${id}-encryption`,
+            {
+                bucket: bucket.id,
+                rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: this.kmsKey.arn }, bucketKeyEnabled: true }],
+            },
+            base,
+        );
+        new aws.s3.BucketPolicy(
+            `${id}-tls-only`,
+            { bucket: bucket.id, policy: bucket.arn.apply((arn) => JSON.stringify(tlsOnlyBucketPolicy(arn))) },
+            // The public-access block must exist first or S3 may evaluate the policy as public.
+            { ...base, dependsOn: [publicBlock, ownership] },
+        );
+        new aws.s3.BucketLifecycleConfiguration(
+            `${id}-lifecycle`,
+            {
+                bucket: bucket.id,
+                rules: [
+                    {
+                        id: "expire-after-retention",
+                        status: "Enabled",
+                        filter: { prefix: "" },
+                        expiration: { days: lifecycleExpirationDays(args.retentionDays, args.lifecycleMarginDays) },
+                    },
+                    { id: "abort-incomplete-multipart", status: "Enabled", filter: { prefix: "" }, abortIncompleteMultipartUpload: { daysAfterInitiation: 1 } },
+                ],
+            },
+            base,
+        );
+        this.bucketName = bucket.bucket;
+        this.bucketArn = bucket.arn;
+        this.registerOutputs({ bucketName: this.bucketName, kmsKeyArn: this.kmsKey.arn });
     }
 }

@@ -36,7 +36,7 @@ const RESOURCES: Record<Settings["environment"], LokiResources> = {
 /** Loki values input from settings and the storage the AWS layer created. */
 export function lokiValuesInput(
     settings: Settings,
-    storage: { chunks: string; ruler: string; irsaRoleArn?: string | undefined },
+    storage: { chunksBucket: string; irsaRoleArn?: string | undefined },
     storageClass: string,
 ): LokiValuesInput {
     const l = settings.logs;
@@ -51,7 +51,7 @@ export function lokiValuesInput(
         simpleScalable: { read: l.replicas, write: l.replicas, backend: l.replicas },
         zoneSpread: prod,
         pdb: prod,
-        buckets: { chunks: storage.chunks, ruler: storage.ruler },
+        chunksBucket: storage.chunksBucket,
         region: settings.aws.region,
         serviceAccountName: loki.serviceAccount,
         ...(storage.irsaRoleArn ? { irsaRoleArn: storage.irsaRoleArn } : {}),
@@ -72,8 +72,8 @@ export function lokiValuesInput(
 export interface LogsArgs {
     /** Validated stack settings. */
     readonly settings: Settings;
-    /** Bucket names from the log storage. */
-    readonly bucketNames: { readonly chunks: pulumi.Input<string>; readonly ruler: pulumi.Input<string> };
+    /** The chunks and index bucket from the log storage. */
+    readonly bucketName: pulumi.Input<string>;
     /** The workload role's ARN when it is bound with IRSA (annotated on the service account); undefined for Pod Identity. */
     readonly irsaRoleArn?: pulumi.Input<string>;
     /** StorageClass for every PVC. */
@@ -99,8 +99,8 @@ export class Logs extends pulumi.ComponentResource {
         const k8sOpts: pulumi.CustomResourceOptions = { parent: this, provider: args.provider };
         const ns = (this.namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: loki.namespace } }, { ...k8sOpts, dependsOn: args.dependsOn }));
         const values = pulumi
-            .all([args.bucketNames.chunks, args.bucketNames.ruler, args.irsaRoleArn])
-            .apply(([chunks, ruler, irsaRoleArn]) => buildLokiValues(lokiValuesInput(s, { chunks, ruler, irsaRoleArn }, args.storageClass)));
+            .all([args.bucketName, args.irsaRoleArn])
+            .apply(([chunksBucket, irsaRoleArn]) => buildLokiValues(lokiValuesInput(s, { chunksBucket, irsaRoleArn }, args.storageClass)));
         this.release = chartRelease(`${name}-loki`, "loki", { name: loki.release, namespace: ns.metadata.name, values, timeoutSeconds: 900 }, { ...k8sOpts, dependsOn: args.dependsOn });
         this.registerOutputs({});
     }

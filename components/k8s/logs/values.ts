@@ -110,13 +110,8 @@ export interface LokiValuesInput {
     readonly zoneSpread: boolean;
     /** Create PodDisruptionBudgets (maxUnavailable 1) for multi-replica workloads. */
     readonly pdb: boolean;
-    /** S3 bucket names. */
-    readonly buckets: {
-        /** Chunks and index bucket. */
-        readonly chunks: string;
-        /** Ruler bucket (unused while rules are mounted locally; kept so switching storage is one line). */
-        readonly ruler: string;
-    };
+    /** S3 bucket for chunks and index. The ruler has none: its rules are mounted (local rule storage). */
+    readonly chunksBucket: string;
     /** AWS region of the buckets. */
     readonly region: string;
     /** Service account all Loki pods run as (bound to the S3 role); use endpoints.loki.serviceAccount. */
@@ -395,7 +390,8 @@ export function buildLokiValues(input: LokiValuesInput): Record<string, unknown>
             commonConfig: { replication_factor: replicationFactor },
             storage: {
                 type: "s3",
-                bucketNames: { chunks: input.buckets.chunks, ruler: input.buckets.ruler },
+                // Only chunks: the chart wants `bucketNames.ruler` only when the ruler's storage is not local.
+                bucketNames: { chunks: input.chunksBucket },
                 // No keys: the AWS SDK chain picks up Pod Identity / IRSA credentials.
                 s3: { region: input.region },
             },
