@@ -501,6 +501,17 @@ async function rendered(ctx: Mocha.Context, input: LokiValuesInput) {
             assert.equal(claims[0]?.size, "50Gi");
             assert.equal(get(buildLokiValues(simpleScalable), "write.persistence.volumeClaimsEnabled"), true);
         });
+        it("the compactor's claim takes the configured size and StorageClass, not the chart's default claim (real helm template)", async function () {
+            const objects = await rendered(this, distributed);
+            const compactor = objects.find((o) => o.kind === "StatefulSet" && o.metadata.name === `${lokiEndpoints.fullname}-compactor`);
+            assert.ok(compactor, "distributed mode runs a compactor StatefulSet");
+            const templates = (compactor.spec as Obj).volumeClaimTemplates as Obj[];
+            assert.deepEqual(
+                templates.map((t) => [get(t, "metadata.name"), get(t, "spec.storageClassName"), get(t, "spec.resources.requests.storage")]),
+                [["data", "gp3", "50Gi"]],
+            );
+        });
+
 
         it("applies resources to each running workload", () => {
             const v = buildLokiValues({ ...distributed, resources: { ...distributed.resources, components: { ingester: smallPod } } });

@@ -312,6 +312,9 @@ function persistence(component: LokiComponent, input: LokiValuesInput): Record<s
     return { enabled: true, size, storageClass };
 }
 
+    // The compactor's deprecated default `claims` (10Gi, no class) wins over size/storageClass in the
+    // chart's workload template: empty it so the single `data` volume is built from them.
+    if (component === "compactor") return { enabled: true, size, storageClass, claims: [] };
 function cacheValues(memoryMb: number, replicas: number, name: string): Record<string, unknown> {
     positiveInt(name, memoryMb);
     if (memoryMb === 0) return { enabled: false };
