@@ -13,6 +13,7 @@ import {
     podLabelMeta,
 } from "../components/k8s/collector/config";
 import { buildAlloyValues } from "../components/k8s/collector/values";
+import { Unavailable, helmTemplate, parseManifests } from "../tools/helm";
 
 // No `alloy` binary is available on this machine (no Debian package, no internet beyond npm), so
 // the configuration is checked by parsing it with the small Alloy-syntax parser below.
@@ -331,7 +332,9 @@ describe("Alloy configuration", () => {
 
 describe("Alloy values (chart 1.11.1)", () => {
     const configText = buildAlloyConfig(input);
-    const values = buildAlloyValues({ configText, resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } } });
+    const resources = { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } };
+    const configReloaderResources = { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "64Mi" } };
+    const values = buildAlloyValues({ configText, resources, configReloaderResources });
     const defaults = YAML.parse(readFileSync(chartFile(`alloy-${charts.alloy.version}.values.yaml`), "utf8")) as Record<string, unknown>;
 
     it("every key exists in the chart's values.yaml", () => {
@@ -354,7 +357,27 @@ describe("Alloy values (chart 1.11.1)", () => {
         assert.equal((values.controller as { type: string }).type, "daemonset");
         assert.deepEqual(values.rbac, { create: true });
         assert.deepEqual(values.serviceMonitor, { enabled: true });
-        assert.deepEqual(buildAlloyValues({ configText, resources: { requests: { cpu: "1", memory: "1Gi" } }, serviceMonitor: false }).serviceMonitor, { enabled: false });
+        assert.deepEqual(buildAlloyValues({ configText, resources, configReloaderResources, serviceMonitor: false }).serviceMonitor, { enabled: false });
+    });
+
+    it("sizes both containers of the pod, the config-reloader sidecar included (real helm template)", async function () {
+        this.timeout(60_000);
+        let text: string;
+        try {
+            text = await helmTemplate({ release: alloyEndpoints.release, chart: "alloy", namespace: alloyEndpoints.namespace, values, kubeVersion: "1.34" });
+        } catch (e) {
+            if (!(e instanceof Unavailable) || process.env.CI) throw e;
+            this.skip();
+        }
+        const ds = parseManifests(text).find((o) => o.kind === "DaemonSet");
+        const containers = ((ds?.spec as { template: { spec: { containers: { name: string; resources?: unknown }[] } } }).template.spec.containers);
+        assert.deepEqual(
+            containers.map((c) => [c.name, c.resources]),
+            [
+                ["alloy", resources],
+                ["config-reloader", configReloaderResources],
+            ],
+        );
     });
 
     it("config content survives the chart's tpl: the stage.template action is escaped and renders back", () => {

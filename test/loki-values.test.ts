@@ -8,7 +8,7 @@ import {
     buildLokiValues,
     escapeHelmTpl,
     LOKI_RULES_DIR,
-    lokiMemoryBudget,
+    type LokiResources,
     type LokiValuesInput,
 } from "../components/k8s/logs/values";
 import { cpuQuantityMillis, memoryQuantityMiB } from "../components/quantities";
@@ -138,6 +138,14 @@ function chartValidateFailures(merged: Obj): string[] {
 // ---- fixtures ----------------------------------------------------------------------------------
 const ruleFile = buildLokiRules({ runbookBaseUrl: "https://runbooks.example.com/logs", ...DEFAULT_LOKI_RULE_THRESHOLDS });
 const smallPod = { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "512Mi" } };
+const exporter = { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "64Mi" } };
+const devResources: LokiResources = {
+    loki: { requests: { cpu: "250m", memory: "1Gi" }, limits: { memory: "2Gi" } },
+    gateway: smallPod,
+    gatewayExporter: { requests: { cpu: "20m", memory: "48Mi" }, limits: { memory: "96Mi" } },
+    cacheCpu: "100m",
+    cacheExporter: exporter,
+};
 
 const dev: LokiValuesInput = {
     environment: "dev",
@@ -164,7 +172,7 @@ const dev: LokiValuesInput = {
     volumeSizeGiB: 10,
     alertmanagerUrl: urls.alertmanager,
     rules: { platform: buildLokiRulerConfigMapData(ruleFile) },
-    resources: { loki: { requests: { cpu: "250m", memory: "1Gi" }, limits: { memory: "2Gi" } }, gateway: smallPod },
+    resources: devResources,
 };
 
 const prod: LokiValuesInput = {
@@ -197,14 +205,6 @@ const cases: [string, LokiValuesInput][] = [
     ["simpleScalable", simpleScalable],
 ];
 
-/** What the chart's `tpl` makes of escaped text: `{{ "{{" }}` renders `{{`; no other action may remain. */
-function renderTplLiteral(text: string): string {
-    const rendered = text.split('{{ "{{" }}');
-    for (const part of rendered) assert.ok(!part.includes("{{"), `unescaped template action in: ${part.slice(0, 80)}`);
-    return rendered.join("{{");
-}
-
-describe("Loki values (chart 18.11.0)", () => {
 async function template(values: Obj): Promise<string> {
     return helmTemplate({ release: lokiEndpoints.release, chart: "loki", namespace: lokiEndpoints.namespace, values, kubeVersion: "1.34" });
 }
@@ -221,6 +221,14 @@ async function rendered(ctx: Mocha.Context, input: LokiValuesInput) {
     }
 }
 
+/** What the chart's `tpl` makes of escaped text: `{{ "{{" }}` renders `{{`; no other action may remain. */
+function renderTplLiteral(text: string): string {
+    const rendered = text.split('{{ "{{" }}');
+    for (const part of rendered) assert.ok(!part.includes("{{"), `unescaped template action in: ${part.slice(0, 80)}`);
+    return rendered.join("{{");
+}
+
+describe("Loki values (chart 18.11.0)", () => {
     describe("chart contract", () => {
         it("the schema checker and key-path checker reject bad values (they are not vacuous)", () => {
             assert.ok(validate(helmMerge(DEFAULTS, { singleBinary: { replicas: "3" } }), SCHEMA).length > 0);
@@ -347,31 +355,22 @@ async function rendered(ctx: Mocha.Context, input: LokiValuesInput) {
         });
     });
 
-    describe("caches and memory budget", () => {
+    describe("caches and sidecars", () => {
         it("sizes caches from input and disables a cache sized 0", () => {
             const v = buildLokiValues(dev);
-            assert.deepEqual(get(v, "chunksCache"), { enabled: true, allocatedMemory: 512, replicas: 1 });
+            assert.deepEqual(get(v, "chunksCache"), { enabled: true, allocatedMemory: 512, allocatedCPU: "100m", replicas: 1 });
             assert.deepEqual(get(v, "resultsCache"), { enabled: false });
             assert.equal(get(buildLokiValues(prod), "resultsCache.allocatedMemory"), 512);
             assert.equal(get(buildLokiValues(prod), "chunksCache.replicas"), 2);
+            assert.deepEqual(get(helmMerge(DEFAULTS, v), "chunksCache.resources"), {}, "no explicit resources: the chart derives them from the cache size");
         });
 
-        it("dev fits a small node group; the chart defaults would not", () => {
-            const devBudget = lokiMemoryBudget(helmMerge(DEFAULTS, buildLokiValues(dev)));
-            assert.ok(devBudget.cachesMiB < 4096, `dev caches request ${devBudget.cachesMiB} MiB`);
-            assert.equal(devBudget.cachesMiB, Math.round(512 * 1.2));
-            assert.equal(devBudget.lokiMiB, 1024);
-            assert.equal(devBudget.gatewayMiB, 256);
-            assert.equal(devBudget.totalMiB, devBudget.cachesMiB + 1024 + 256);
-            const chartDefaults = lokiMemoryBudget(DEFAULTS);
-            assert.ok(chartDefaults.cachesMiB > 9000, `chart default caches request ${chartDefaults.cachesMiB} MiB`);
-        });
-
-        it("prod budget counts every replica", () => {
-            const b = lokiMemoryBudget(helmMerge(DEFAULTS, buildLokiValues(prod)));
-            assert.equal(b.cachesMiB, 2 * Math.round(2048 * 1.2) + 2 * Math.round(512 * 1.2));
-            assert.equal(b.lokiMiB, 3 * 1024);
-            assert.equal(b.gatewayMiB, 2 * 256);
+        it("sizes the exporter sidecars of the gateway and of each cache from input", () => {
+            const merged = helmMerge(DEFAULTS, buildLokiValues(dev));
+            assert.deepEqual(get(merged, "gateway.metrics.resources"), devResources.gatewayExporter);
+            assert.deepEqual(get(merged, "memcachedExporter.resources"), exporter);
+            assert.equal(get(merged, "gateway.metrics.enabled"), true, "the sidecar these resources size runs");
+            assert.equal(get(merged, "memcachedExporter.enabled"), true);
         });
 
         it("parses Kubernetes memory quantities", () => {
@@ -387,6 +386,7 @@ async function rendered(ctx: Mocha.Context, input: LokiValuesInput) {
         });
     });
 
+    describe("ruler", () => {
         it("needs no ruler bucket with local rule storage, while object rule storage would (real helm template)", async function () {
             const objects = await rendered(this, prod);
             const cm = objects.find((o) => o.kind === "ConfigMap" && o.metadata.name === lokiEndpoints.fullname);
@@ -397,7 +397,6 @@ async function rendered(ctx: Mocha.Context, input: LokiValuesInput) {
             await assert.rejects(template(s3Rules), /Please define loki\.storage\.bucketNames\.ruler/);
         });
 
-    describe("ruler", () => {
         it("loads rules from local storage and alerts the platform Alertmanager (v2 API)", () => {
             const r = get(buildLokiValues(dev), "loki.rulerConfig") as Obj;
             assert.equal(r.alertmanager_url, urls.alertmanager);
@@ -501,6 +500,7 @@ async function rendered(ctx: Mocha.Context, input: LokiValuesInput) {
             assert.equal(claims[0]?.size, "50Gi");
             assert.equal(get(buildLokiValues(simpleScalable), "write.persistence.volumeClaimsEnabled"), true);
         });
+
         it("the compactor's claim takes the configured size and StorageClass, not the chart's default claim (real helm template)", async function () {
             const objects = await rendered(this, distributed);
             const compactor = objects.find((o) => o.kind === "StatefulSet" && o.metadata.name === `${lokiEndpoints.fullname}-compactor`);
@@ -511,7 +511,6 @@ async function rendered(ctx: Mocha.Context, input: LokiValuesInput) {
                 [["data", "gp3", "50Gi"]],
             );
         });
-
 
         it("applies resources to each running workload", () => {
             const v = buildLokiValues({ ...distributed, resources: { ...distributed.resources, components: { ingester: smallPod } } });

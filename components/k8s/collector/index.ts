@@ -4,7 +4,19 @@ import { type Settings, clusterNameOf } from "../../../config";
 import { chartRelease } from "../helm";
 import { alloy, urls } from "../../endpoints";
 import { type AlloyConfigInput, buildAlloyConfig } from "./config";
-import { buildAlloyValues } from "./values";
+import { type AlloyValuesInput, buildAlloyValues } from "./values";
+
+const RESOURCES: Record<Settings["environment"], Pick<AlloyValuesInput, "resources" | "configReloaderResources">> = {
+    dev: {
+        resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "512Mi" } },
+        configReloaderResources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "64Mi" } },
+    },
+    prod: {
+        resources: { requests: { cpu: "200m", memory: "256Mi" }, limits: { memory: "1Gi" } },
+        // Watches one file and calls one URL: the same small process in every environment.
+        configReloaderResources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "64Mi" } },
+    },
+};
 
 /** Alloy's configuration input from settings: one mapping used by the component and by render. */
 export function alloyConfigInput(settings: Settings): AlloyConfigInput {
@@ -26,12 +38,9 @@ export class Collector extends pulumi.ComponentResource {
 
     constructor(name: string, args: CollectorArgs, opts?: pulumi.ComponentResourceOptions) {
         super("plg:k8s:Collector", name, {}, opts);
-        const prod = args.settings.environment === "prod";
         const values = buildAlloyValues({
             configText: buildAlloyConfig(alloyConfigInput(args.settings)),
-            resources: prod
-                ? { requests: { cpu: "200m", memory: "256Mi" }, limits: { memory: "1Gi" } }
-                : { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "512Mi" } },
+            ...RESOURCES[args.settings.environment],
             serviceMonitor: true,
         });
         this.release = chartRelease(

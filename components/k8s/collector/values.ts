@@ -8,8 +8,10 @@ import { escapeHelmTpl, type ResourceSpec } from "../logs/values";
 export interface AlloyValuesInput {
     /** Alloy configuration text (from buildAlloyConfig). */
     readonly configText: string;
-    /** Container resources of each Alloy pod (one per node). */
+    /** Resources of the Alloy container in each pod (one pod per node). */
     readonly resources: ResourceSpec;
+    /** Resources of the config-reloader sidecar beside it (the chart sets requests only). */
+    readonly configReloaderResources: ResourceSpec;
     /** Create a ServiceMonitor (needs the Prometheus operator CRDs installed first). */
     readonly serviceMonitor?: boolean;
     /** Extra environment variables for the Alloy container (HOSTNAME is already the node name). */
@@ -48,6 +50,7 @@ export function buildAlloyValues(input: AlloyValuesInput): Record<string, unknow
             resources: input.resources,
             extraEnv: input.extraEnv ?? [],
         },
+        configReloader: { resources: input.configReloaderResources },
         serviceAccount: { create: true, name: alloyEndpoints.serviceAccount },
         rbac: { create: true },
         serviceMonitor: { enabled: input.serviceMonitor ?? true },

@@ -11,14 +11,25 @@ export function lokiRulesInput(settings: Settings): LokiRulesInput {
     return { runbookBaseUrl: settings.alerting.runbookBaseUrl, ...DEFAULT_LOKI_RULE_THRESHOLDS };
 }
 
+/** A metrics exporter sidecar: its work does not grow with the environment. */
+const EXPORTER: LokiResources["cacheExporter"] = { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "64Mi" } };
+
 const RESOURCES: Record<Settings["environment"], LokiResources> = {
     dev: {
         loki: { requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "1Gi" } },
         gateway: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } },
+        gatewayExporter: EXPORTER,
+        // A dev cache serves one user's queries: a tenth of a core, not the chart's half core each.
+        cacheCpu: "100m",
+        cacheExporter: EXPORTER,
     },
     prod: {
         loki: { requests: { cpu: "1", memory: "2Gi" }, limits: { memory: "4Gi" } },
         gateway: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "256Mi" } },
+        // Parses one access-log line per request through the gateway: grows with the push and query rate.
+        gatewayExporter: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } },
+        cacheCpu: "500m",
+        cacheExporter: EXPORTER,
         // Distributed mode: each microservice sized for its job instead of a whole Loki each.
         components: {
             ingester: { requests: { cpu: "500m", memory: "2Gi" }, limits: { memory: "4Gi" } },

@@ -7,7 +7,6 @@ import { LOKI_TENANT_ID_PATTERN } from "../../../config/validators";
 import { charts } from "../../charts";
 import { loki as lokiEndpoints } from "../../endpoints";
 import { ENVIRONMENT_LABEL } from "../../labels";
-import { memoryQuantityMiB } from "../../quantities";
 
 /** How Loki is deployed; maps to the chart's `deploymentMode`. */
 export type LokiDeploymentMode = "monolithic" | "distributed" | "simpleScalable";
@@ -88,6 +87,12 @@ export interface LokiResources {
     readonly loki: ResourceSpec;
     /** The nginx gateway in front of Loki. */
     readonly gateway: ResourceSpec;
+    /** The gateway's access-log exporter sidecar (`gateway.metrics`). */
+    readonly gatewayExporter: ResourceSpec;
+    /** CPU request of each memcached container (`allocatedCPU`); its memory follows the cache size. */
+    readonly cacheCpu: string;
+    /** The memcached exporter sidecar of each cache pod (`memcachedExporter`). */
+    readonly cacheExporter: ResourceSpec;
     /** Overrides per microservice in distributed / simple scalable mode. */
     readonly components?: Readonly<Partial<Record<LokiComponent, ResourceSpec>>>;
 }
@@ -307,18 +312,19 @@ function persistence(component: LokiComponent, input: LokiValuesInput): Record<s
     if (component === "ingester") {
         return { enabled: true, claims: [{ name: "data", accessModes: ["ReadWriteOnce"], size, storageClass }] };
     }
+    // The compactor's deprecated default `claims` (10Gi, no class) wins over size/storageClass in the
+    // chart's workload template: empty it so the single `data` volume is built from them.
+    if (component === "compactor") return { enabled: true, size, storageClass, claims: [] };
     // write/backend switch PVCs with `volumeClaimsEnabled` (write has no `enabled` key).
     if (component === "write" || component === "backend") return { volumeClaimsEnabled: true, size, storageClass };
     return { enabled: true, size, storageClass };
 }
 
-    // The compactor's deprecated default `claims` (10Gi, no class) wins over size/storageClass in the
-    // chart's workload template: empty it so the single `data` volume is built from them.
-    if (component === "compactor") return { enabled: true, size, storageClass, claims: [] };
-function cacheValues(memoryMb: number, replicas: number, name: string): Record<string, unknown> {
+function cacheValues(memoryMb: number, replicas: number, cpu: string, name: string): Record<string, unknown> {
     positiveInt(name, memoryMb);
     if (memoryMb === 0) return { enabled: false };
-    return { enabled: true, allocatedMemory: memoryMb, replicas };
+    // No `resources`: the chart then requests (and limits) round(allocatedMemory * 1.2) MiB and allocatedCPU.
+    return { enabled: true, allocatedMemory: memoryMb, allocatedCPU: cpu, replicas };
 }
 
 /** Build the chart values for one Loki release. Throws on inputs the chart would reject. */
@@ -432,6 +438,7 @@ export function buildLokiValues(input: LokiValuesInput): Record<string, unknown>
             enabled: true,
             replicas: gatewayReplicas,
             resources: input.resources.gateway,
+            metrics: { resources: input.resources.gatewayExporter },
             podDisruptionBudget: input.pdb ? { enabled: true, maxUnavailable: 1 } : { enabled: false },
             ...(input.zoneSpread ? { topologySpreadConstraints: gatewaySpread() } : {}),
         },
@@ -445,8 +452,9 @@ export function buildLokiValues(input: LokiValuesInput): Record<string, unknown>
         lokiCanary: { enabled: false },
         test: { enabled: false },
         minio: { enabled: false },
-        chunksCache: cacheValues(input.caches.chunksCacheMemoryMb, cacheReplicas, "caches.chunksCacheMemoryMb"),
-        resultsCache: cacheValues(input.caches.resultsCacheMemoryMb, cacheReplicas, "caches.resultsCacheMemoryMb"),
+        chunksCache: cacheValues(input.caches.chunksCacheMemoryMb, cacheReplicas, input.resources.cacheCpu, "caches.chunksCacheMemoryMb"),
+        resultsCache: cacheValues(input.caches.resultsCacheMemoryMb, cacheReplicas, input.resources.cacheCpu, "caches.resultsCacheMemoryMb"),
+        memcachedExporter: { resources: input.resources.cacheExporter },
         // The deprecated top-level PDB toggle is merged into the single binary one; keep them equal.
         podDisruptionBudget: { enabled: input.pdb },
         extraObjects,
@@ -490,51 +498,4 @@ function gatewaySpread(): Record<string, unknown>[] {
             },
         },
     ];
-}
-
-/** Memory requests (MiB) the Loki release asks the scheduler for, by group. */
-export interface LokiMemoryBudget {
-    /** Memcached pods: chart requests round(allocatedMemory * 1.2) MiB per pod. */
-    readonly cachesMiB: number;
-    /** Loki pods (single binary or microservices) times replicas. */
-    readonly lokiMiB: number;
-    /** Gateway pods times replicas. */
-    readonly gatewayMiB: number;
-    /** Sum of the above. */
-    readonly totalMiB: number;
-}
-
-function asRecord(v: unknown): Record<string, unknown> {
-    return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-}
-
-function requestMiB(resources: unknown): number {
-    const mem = asRecord(asRecord(resources).requests).memory;
-    return typeof mem === "string" ? memoryQuantityMiB(mem) : 0;
-}
-
-/**
- * Sum the memory requests a values object (from buildLokiValues) makes, reading it the way the
- * chart does, so tests can assert an environment fits its node group.
- */
-export function lokiMemoryBudget(values: Record<string, unknown>): LokiMemoryBudget {
-    let cachesMiB = 0;
-    for (const key of ["chunksCache", "resultsCache"]) {
-        const c = asRecord(values[key]);
-        if (c.enabled === false) continue;
-        const replicas = typeof c.replicas === "number" ? c.replicas : 1;
-        // Like the chart's `if .resources`: an empty map means "derive from allocatedMemory".
-        const explicit = Object.keys(asRecord(c.resources)).length > 0;
-        const perPod = explicit ? requestMiB(c.resources) : Math.round(Number(c.allocatedMemory ?? 0) * 1.2);
-        cachesMiB += perPod * replicas;
-    }
-    let lokiMiB = 0;
-    for (const key of Object.keys(COMPONENT_TARGET)) {
-        const c = asRecord(values[key]);
-        const replicas = typeof c.replicas === "number" ? c.replicas : 0;
-        lokiMiB += replicas * requestMiB(c.resources);
-    }
-    const g = asRecord(values.gateway);
-    const gatewayMiB = g.enabled === false ? 0 : (typeof g.replicas === "number" ? g.replicas : 1) * requestMiB(g.resources);
-    return { cachesMiB, lokiMiB, gatewayMiB, totalMiB: cachesMiB + lokiMiB + gatewayMiB };
 }
