@@ -65,6 +65,13 @@ for (const stack of ["dev", "prod"] as const) {
             assert.equal(at(values, "loki.schemaConfig.configs.0.schema") ?? (at(values, "loki.schemaConfig.configs") as Obj[])[0]?.schema, "v13");
         });
 
+        it(prod ? "protects the logging namespace and the Loki and Alloy releases" : "leaves the logging namespace and releases unprotected", () => {
+            const ns = g.byType("kubernetes:core/v1:Namespace").find((n) => at(n.inputs, "metadata.name") === loki.namespace);
+            const releases = g.byType("kubernetes:helm.sh/v3:Release").filter((r) => r.inputs.name === loki.release || r.inputs.name === alloy.release);
+            assert.ok(ns && releases.length === 2);
+            for (const r of [ns, ...releases]) assert.equal(r.options.protect === true, prod, `${r.name}: protect`);
+        });
+
         it("mounts the ruler's LogQL rules for the tenant and sends alerts to the platform Alertmanager", () => {
             // Every replica, by SRV on the operator's headless service, not one pod behind the Service.
             assert.equal(at(values, "loki.rulerConfig.alertmanager_url"), "http://_http-web._tcp.alertmanager-operated.monitoring.svc.cluster.local");

@@ -47,7 +47,8 @@ export class Collector extends pulumi.ComponentResource {
             `${name}-alloy`,
             "alloy",
             { name: alloy.release, namespace: alloy.namespace, values, timeoutSeconds: 600 },
-            { parent: this, provider: args.provider, dependsOn: args.dependsOn },
+            // prod: deleting the release would stop log collection on every node; Pulumi refuses until unprotected.
+            { parent: this, provider: args.provider, dependsOn: args.dependsOn, ...(args.settings.environment === "prod" ? { protect: true } : {}) },
         );
         this.registerOutputs({});
     }

@@ -107,7 +107,9 @@ export class Logs extends pulumi.ComponentResource {
         if (s.logs.mode === "simpleScalable") {
             pulumi.log.warn("logs.mode simpleScalable is deprecated upstream and removed in Loki 4; use monolithic (HA with replicas >= 3) or distributed", this);
         }
-        const k8sOpts: pulumi.CustomResourceOptions = { parent: this, provider: args.provider };
+        // prod: a delete (a renamed resource, `pulumi destroy`) stops ingestion, and the namespace's takes
+        // Loki's volumes (WAL, chunks not yet flushed) with it: Pulumi refuses until unprotected.
+        const k8sOpts: pulumi.CustomResourceOptions = { parent: this, provider: args.provider, ...(s.environment === "prod" ? { protect: true } : {}) };
         const ns = (this.namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: loki.namespace } }, { ...k8sOpts, dependsOn: args.dependsOn }));
         const values = pulumi
             .all([args.bucketName, args.irsaRoleArn])
