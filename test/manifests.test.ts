@@ -34,10 +34,28 @@ function templateLabels(stack: RenderedStack, w: Workload): Record<string, strin
     return rec(rec(rec(rec(o.spec).template).metadata).labels) as Record<string, string>;
 }
 
+/** One matchExpressions requirement, as Kubernetes evaluates it (NotIn and DoesNotExist match pods without the label). */
+function meets(e: Rec, labels: Record<string, string>): boolean {
+    const value = labels[String(e.key)];
+    const values = (e.values as string[] | undefined) ?? [];
+    switch (e.operator) {
+        case "In":
+            return value !== undefined && values.includes(value);
+        case "NotIn":
+            return value === undefined || !values.includes(value);
+        case "Exists":
+            return value !== undefined;
+        case "DoesNotExist":
+            return value === undefined;
+        default:
+            return false;
+    }
+}
+
 function selects(selector: Rec, labels: Record<string, string>): boolean {
     const match = rec(selector.matchLabels) as Record<string, string>;
     if (Object.keys(match).length === 0 && list(selector.matchExpressions).length === 0) return false;
-    return Object.entries(match).every(([k, v]) => labels[k] === v) && list(selector.matchExpressions).every((e) => e.operator === "In" && (e.values as string[]).includes(labels[String(e.key)] ?? ""));
+    return Object.entries(match).every(([k, v]) => labels[k] === v) && list(selector.matchExpressions).every((e) => meets(e, labels));
 }
 
 /** Zone-level spreading of a pod spec: required/preferred anti-affinity or a topology spread on the zone key. */
