@@ -1,6 +1,7 @@
 import { SECRET_KEYS, type SecretKey, type Settings } from "./schema";
 import { cidrContains, durationSeconds, parseCidr } from "./validators";
 import { MAX_VPC_PREFIX_FOR_COMPUTED_SUBNETS, isGraviton } from "../components/aws/cluster-builders";
+import { scrapeIntervalProblem } from "../components/k8s/metrics/rules";
 
 /** A problem found across several keys: the path it belongs to and what is wrong. */
 export interface Problem {
@@ -87,6 +88,10 @@ export function checkSettings(s: Settings, secrets: Partial<Record<SecretKey, st
             `expected at most 90% of metrics.volumeSizeGiB (${Math.floor((0.9 * volumeBytes) / 1e9)}GB), given ${JSON.stringify(s.metrics.retentionSize)}`,
         );
     }
+
+    // Prometheus scrapes and evaluates rules every metrics.scrapeInterval: the alert rules' rate windows need enough scrapes.
+    const scrapeProblem = scrapeIntervalProblem(s.metrics.scrapeInterval);
+    if (scrapeProblem !== undefined) add(["metrics", "scrapeInterval"], scrapeProblem);
 
     // Loki limits.
     if (s.logs.limits.ingestionBurstMb < s.logs.limits.ingestionRateMb) {

@@ -154,7 +154,9 @@ const metricsSchema = z
         volumeSizeGiB: positiveInt(10, 16384).describe("gp3 volume per Prometheus replica."),
         resources: resourcesSchema.describe("Prometheus requests (limits: memory = request)."),
         alertmanagerReplicas: positiveInt(1, 5).describe("Alertmanager replicas (clustered)."),
-        scrapeInterval: duration.describe("Default scrape interval."),
+        scrapeInterval: duration.describe(
+            "How often Prometheus scrapes every target and evaluates the rules; at most 1m15s, so the alert rules' 5m rate windows hold 4 scrapes.",
+        ),
     })
     .describe("Prometheus and Alertmanager.");
 

@@ -76,6 +76,10 @@ describe("alertmanager end to end (real process on loopback)", function () {
                 alert({ alertname: "HighErrorRate", severity: "warning", namespace: "shop", service: "checkout" }),
                 alert({ alertname: "HighLatencyP95", severity: "warning", namespace: "shop", service: "checkout" }),
                 alert({ alertname: "Watchdog", severity: "none" }),
+                // Two apps scraped by PodMonitors: no `service` label, told apart by `job`.
+                alert({ alertname: "ErrorBudgetBurnFast", severity: "critical", namespace: "shop", job: "shop/orders" }),
+                alert({ alertname: "ErrorBudgetBurnSlow", severity: "warning", namespace: "shop", job: "shop/orders" }),
+                alert({ alertname: "ErrorBudgetBurnSlow", severity: "warning", namespace: "shop", job: "shop/payments" }),
             ]),
         });
         assert.equal(res.status, 200, await res.text());
@@ -117,5 +121,12 @@ describe("alertmanager end to end (real process on loopback)", function () {
         assert.ok((alerts[0]?.status.inhibitedBy.length ?? 0) > 0);
         const latency = (await (await fetch(`${base}/api/v2/alerts?filter=alertname%3D%22HighLatencyP95%22`)).json()) as { status: { state: string } }[];
         assert.equal(latency[0]?.status.state, "active", "a warning with no critical twin is not inhibited");
+    });
+
+    it("a fast burn mutes the slow burn of the same app only, for apps without a service label too", async () => {
+        const res = await fetch(`${base}/api/v2/alerts?filter=alertname%3D%22ErrorBudgetBurnSlow%22`);
+        const alerts = (await res.json()) as { labels: Record<string, string>; status: { state: string } }[];
+        const state = Object.fromEntries(alerts.map((a) => [a.labels.job, a.status.state]));
+        assert.deepEqual(state, { "shop/orders": "suppressed", "shop/payments": "active" });
     });
 });

@@ -20,10 +20,14 @@ const base: Omit<AlertmanagerInput, "slack" | "pagerduty"> = {
     groupInterval: "5m",
     repeatInterval: "4h",
     secretName: kps.receiverSecretName,
+    externalUrlIsPublic: true,
+    serviceLabels: ["namespace", "job"],
 };
 const PROD: AlertmanagerInput = { ...base, slack: { enabled: true, channel: "#alerts-prod" }, pagerduty: { enabled: true } };
 const DEV: AlertmanagerInput = { ...base, slack: { enabled: true, channel: "#alerts-dev" }, pagerduty: { enabled: false } };
 const NONE: AlertmanagerInput = { ...base, slack: { enabled: false, channel: "" }, pagerduty: { enabled: false } };
+/** prod-like, with Grafana (and so Alertmanager's externalUrl) reachable only from inside the cluster. */
+const PRIVATE: AlertmanagerInput = { ...PROD, externalUrlIsPublic: false };
 
 /**
  * Writes the config and its templates to a temp dir. The template glob is pointed at that dir so
@@ -66,6 +70,7 @@ describe("alertmanager config (amtool)", function () {
         ["slack + pagerduty (prod-like)", PROD],
         ["slack only (dev-like)", DEV],
         ["no receivers", NONE],
+        ["no public URL (no links to Alertmanager)", PRIVATE],
     ] as const) {
         it(`check-config passes, templates included: ${name}`, function () {
             const amtool = requireBinary(this, "amtool", "prometheus-alertmanager");
@@ -197,6 +202,32 @@ describe("alertmanager config (structure)", function () {
         assert.equal(config.route.repeat_interval, "12h");
         assert.deepEqual(config.templates, ["/etc/alertmanager/config/*.tmpl"]);
         assert.ok(Object.keys(templates).every((f) => f.endsWith(".tmpl")));
+    });
+
+    it("links Slack titles and PagerDuty incidents to Alertmanager only when its externalUrl is public", function () {
+        const links = (input: AlertmanagerInput) => {
+            const { config } = buildAlertmanagerConfig(input);
+            const slack = config.receivers.flatMap((r) => r.slack_configs ?? []);
+            const pd = config.receivers.flatMap((r) => r.pagerduty_configs ?? []);
+            assert.equal(slack.length, 1);
+            assert.equal(pd.length, 1);
+            return { title_link: slack[0]?.title_link, fallback: slack[0]?.fallback, client_url: pd[0]?.client_url };
+        };
+        // Alertmanager's defaults link to its externalUrl (the fallback text appends it); "" turns the link off.
+        assert.deepEqual(links(PROD), { title_link: undefined, fallback: undefined, client_url: undefined });
+        const off = links(PRIVATE);
+        assert.equal(off.title_link, "");
+        assert.equal(off.client_url, "");
+        assert.equal(off.fallback, buildAlertmanagerConfig(PRIVATE).config.receivers.find((r) => r.slack_configs)?.slack_configs?.[0]?.title);
+    });
+
+    it("lets a fast burn mute the slow burn of the same service, identified by the rules' labels", function () {
+        const { config } = buildAlertmanagerConfig({ ...PROD, serviceLabels: ["namespace", "job", "cluster"] });
+        const rule = config.inhibit_rules.find((r) => r.source_matchers.some((m) => m.includes("ErrorBudgetBurnFast")));
+        assert.ok(rule);
+        assert.deepEqual(rule.target_matchers, ['alertname="ErrorBudgetBurnSlow"']);
+        assert.deepEqual(rule.equal, ["namespace", "job", "cluster"]);
+        assert.throws(() => buildAlertmanagerConfig({ ...PROD, serviceLabels: [] }), /serviceLabels/);
     });
 
     it("requires a Slack channel when Slack is enabled", function () {

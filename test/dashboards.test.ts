@@ -42,10 +42,11 @@ const TUNED: DashboardsInput = {
     errorRateThreshold: 0.2,
     availabilityObjective: 0.99,
     latencyP95ThresholdSeconds: 2,
-    groupBy: ["namespace", "service", "cluster", "route"],
+    groupBy: ["namespace", "job", "cluster", "route"],
 };
 
-const RULES_DEFAULTS = RULES_INPUT;
+/** Rules as a stack with a Grafana hostname builds them: every alert carries a dashboard link. */
+const RULES_DEFAULTS = { ...RULES_INPUT, dashboardBaseUrl: "https://grafana.example.com" };
 
 // ---- reading the dashboard JSON ------------------------------------------------------------------
 
@@ -403,12 +404,14 @@ describe("dashboards (builders)", function () {
         const red = dashboard(defaults, RED_DASHBOARD_UID);
         const pod = (red.templating.list ?? []).find((v) => v.name === "pod");
         assert.ok(pod, "no pod variable");
-        // The pod list comes from the request metric filtered by service: the metrics-to-logs bridge.
+        // The pod list comes from the request metric filtered by the service's job (a label
+        // ServiceMonitor and PodMonitor targets both have): the metrics-to-logs bridge.
         const podSel = queriesOf(red).find((q) => q.where.endsWith("variable pod"));
         assert.ok(podSel);
         const podMs = matchers("promql", substituted(podSel, red));
         assert.ok(metricNames(substituted(podSel, red)).has(DEFAULT_REQUESTS_METRIC));
-        assert.ok(podMs.some((m) => m.label === "service" && m.value === "sample-service"));
+        assert.ok(podMs.some((m) => m.label === "job" && m.value === "sample-job"));
+        assert.ok(!podMs.some((m) => m.label === "service"), "PodMonitor apps have no service label");
         const logPanels = allPanels(red).filter((p) => p.type === "logs");
         assert.equal(logPanels.length, 1);
         const logQ = queriesOf(red).find((q) => q.panel === logPanels[0]);
@@ -425,6 +428,19 @@ describe("dashboards (builders)", function () {
         assert.ok(level && level.op === "=~");
         assert.ok(new RegExp(`^(?:${level.value})$`).test("error"));
         assert.ok(!new RegExp(`^(?:${level.value})$`).test("info"));
+    });
+
+    it("RED selects and legends by labels PodMonitor targets have too: no query filters on service", function () {
+        for (const input of [DEFAULTS, TUNED]) {
+            const red = dashboard(buildDashboards(input), RED_DASHBOARD_UID);
+            const qs = queriesOf(red).filter((q) => q.language === "promql");
+            for (const q of qs) {
+                const ms = matchers("promql", substituted(q, red));
+                assert.ok(!ms.some((m) => m.label === "service"), `${q.where}: a service matcher hides PodMonitor apps`);
+            }
+            assert.ok(variableNames(red).includes("job"), "the alerts link with var-job");
+            assert.ok(!variableNames(red).includes("service"));
+        }
     });
 
     it("every RED metric panel links to Explore on Loki for the clicked series' namespace and the service's pods", function () {

@@ -31,8 +31,9 @@ const TUNED: MetricsRulesInput = {
     availabilityObjective: 0.99,
     runbookBaseUrl: "https://wiki.example.com/runbooks/",
     dashboardBaseUrl: "https://grafana.example.com",
-    groupBy: ["namespace", "service", "cluster"],
+    groupBy: ["namespace", "job", "cluster"],
     targetDownFor: "2m",
+    scrapeInterval: "15s",
 };
 
 const alerts = (file: RuleFile): AlertingRule[] =>
@@ -49,6 +50,7 @@ describe("metrics rules (promtool)", function () {
     for (const [name, input] of [
         ["default settings", DEFAULTS],
         ["tuned settings", TUNED],
+        ["a scrape interval that divides no window evenly (45s)", { ...DEFAULTS, scrapeInterval: "45s" }],
     ] as const) {
         it(`check rules and test rules pass with ${name}`, function () {
             const promtool = requireBinary(this, "promtool", "prometheus");
@@ -112,11 +114,47 @@ describe("metrics rules (structure)", function () {
                     `${input.runbookBaseUrl.replace(/\/$/, "")}/${a.alert.toLowerCase()}`,
                 );
                 const dashboard = a.annotations.dashboard ?? "";
-                const base = input.dashboardBaseUrl ?? "";
-                assert.ok(dashboard.startsWith(`${base}/d/${RED_DASHBOARD_UID}?`), dashboard);
+                if (input.dashboardBaseUrl === undefined) {
+                    assert.equal(a.annotations.dashboard, undefined, `${a.alert}: a link with no Grafana hostname opens nowhere`);
+                    continue;
+                }
+                // Absolute: a Slack or PagerDuty reader opens it outside Grafana.
+                assert.ok(dashboard.startsWith(`${input.dashboardBaseUrl}/d/${RED_DASHBOARD_UID}?`), dashboard);
+                assert.match(dashboard, /^https:\/\//);
                 for (const l of input.groupBy) assert.ok(dashboard.includes(`var-${l}={{ $labels.${l} }}`), dashboard);
             }
         }
+    });
+
+    it("aggregates by labels every target has (namespace, job) and keeps service where present", function () {
+        const rules = buildPrometheusRules({ ...DEFAULTS, dashboardBaseUrl: "https://grafana.example.com" }).groups.flatMap((g) => g.rules);
+        for (const r of rules) {
+            const name = "alert" in r ? r.alert : r.record;
+            const groupings = [...r.expr.matchAll(/by \(([^)]*)\)/g)].map((m) => (m[1] as string).split(", ").filter((l) => l !== "le"));
+            // Burn-rate alerts compare recorded ratios, which carry the recording rules' labels.
+            if (groupings.length === 0) assert.match(r.expr, /^slo:/, `${name} aggregates nothing`);
+            for (const g of groupings) {
+                assert.ok(g.includes("namespace") && g.includes("job"), `${name}: ${r.expr}`);
+                assert.ok(g.includes("service"), `${name} drops the service label: ${r.expr}`);
+            }
+        }
+        for (const a of alerts({ groups: [{ name: "all", rules }] })) {
+            assert.match(a.annotations.dashboard ?? "", /var-namespace=.*&var-job=/, a.alert);
+            assert.doesNotMatch(a.annotations.dashboard ?? "", /var-service=/, "a PodMonitor app has no service to link with");
+        }
+        assert.throws(() => buildPrometheusRules({ ...DEFAULTS, groupBy: ["namespace", "service"] }), /PodMonitor/);
+    });
+
+    it("refuses a scrape interval too long for the rules' rate windows, naming the limit", function () {
+        assert.throws(() => buildPrometheusRules({ ...DEFAULTS, scrapeInterval: "2m" }), /scrapeInterval: expected at most 1m15s.*5m.*4 scrapes; given "2m"/);
+        assert.throws(() => buildPrometheusRules({ ...DEFAULTS, scrapeInterval: "0s" }), /scrapeInterval: expected at least 1s/);
+        assert.doesNotThrow(() => buildPrometheusRules({ ...DEFAULTS, scrapeInterval: "75s" }));
+    });
+
+    it("promtool tests evaluate at the scrape interval and sample every scrape", function () {
+        const tests = buildPrometheusRuleTests(TUNED, "rules.yaml");
+        assert.equal(tests.evaluation_interval, TUNED.scrapeInterval);
+        for (const t of tests.tests) assert.equal(t.interval, TUNED.scrapeInterval, t.name);
     });
 
     it("pages on fast burn and HighErrorRate, tickets the rest", function () {

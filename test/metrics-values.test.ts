@@ -5,22 +5,38 @@ import fs from "node:fs";
 import YAML from "yaml";
 import { buildAlertmanagerConfig, type AlertmanagerInput } from "../components/k8s/metrics/alertmanager";
 import { ALERTS } from "../components/k8s/metrics/rules";
-import { buildKubePrometheusStackValues, type KpsValuesInput } from "../components/k8s/metrics/values";
+import { buildKubePrometheusStackValues, type KpsComponentResources, type KpsValuesInput } from "../components/k8s/metrics/values";
 import { alertmanagerSecretPath, datasourceUids, kps, urls } from "../components/endpoints";
 import { CLUSTER_LABEL, ENVIRONMENT_LABEL, PROMETHEUS_REPLICA_LABEL } from "../components/labels";
 
 
 function amInput(env: "dev" | "prod"): AlertmanagerInput {
+    const prod = env === "prod";
     return {
         groupBy: ["alertname", "namespace"],
         groupWait: "30s",
         groupInterval: "5m",
         repeatInterval: "4h",
         slack: { enabled: true, channel: `#alerts-${env}` },
-        pagerduty: { enabled: env === "prod" },
+        pagerduty: { enabled: prod },
         secretName: kps.receiverSecretName,
+        externalUrlIsPublic: prod,
+        serviceLabels: ["namespace", "job"],
     };
 }
+
+/** Distinct sizes per component, so a value landing on the wrong key shows. */
+const COMPONENT_RESOURCES: KpsComponentResources = {
+    alertmanager: { requests: { cpu: "11m", memory: "11Mi" }, limits: { memory: "22Mi" } },
+    configReloader: { requests: { cpu: "12m", memory: "12Mi" }, limits: { memory: "24Mi" } },
+    operator: { requests: { cpu: "13m", memory: "13Mi" }, limits: { memory: "26Mi" } },
+    webhookJobs: { requests: { cpu: "14m", memory: "14Mi" }, limits: { memory: "28Mi" } },
+    kubeStateMetrics: { requests: { cpu: "15m", memory: "15Mi" }, limits: { memory: "30Mi" } },
+    nodeExporter: { requests: { cpu: "16m", memory: "16Mi" }, limits: { memory: "32Mi" } },
+    grafana: { requests: { cpu: "17m", memory: "17Mi" }, limits: { memory: "34Mi" } },
+    grafanaSidecar: { requests: { cpu: "18m", memory: "18Mi" }, limits: { memory: "36Mi" } },
+    grafanaInitChownData: { requests: { cpu: "19m", memory: "19Mi" }, limits: { memory: "38Mi" } },
+};
 
 function input(env: "dev" | "prod", overrides: Partial<KpsValuesInput> = {}): KpsValuesInput {
     const prod = env === "prod";
@@ -35,6 +51,7 @@ function input(env: "dev" | "prod", overrides: Partial<KpsValuesInput> = {}): Kp
             retentionSize: prod ? "90GB" : "9GB",
             volumeSizeGiB: prod ? 100 : 10,
             resources: { requests: { cpu: "500m", memory: "2Gi" }, limits: { memory: "4Gi" } },
+            scrapeInterval: prod ? "15s" : "1m",
         },
         alertmanager: {
             replicas: prod ? 3 : 1,
@@ -53,6 +70,7 @@ function input(env: "dev" | "prod", overrides: Partial<KpsValuesInput> = {}): Kp
         hardAntiAffinity: prod,
         pdb: prod,
         receiverSecretName: kps.receiverSecretName,
+        resources: COMPONENT_RESOURCES,
         ...overrides,
     };
 }
@@ -74,7 +92,8 @@ function keyPaths(node: unknown, prefix: string[] = [], out: string[][] = []): s
         for (const [k, v] of Object.entries(node)) {
             const p = [...prefix, k];
             out.push(p);
-            if (!OPAQUE.has(p.join("."))) keyPaths(v, p, out);
+            // A `resources` block is a Kubernetes ResourceRequirements, passed through as is.
+            if (!OPAQUE.has(p.join(".")) && k !== "resources") keyPaths(v, p, out);
         }
     }
     return out;
@@ -89,10 +108,15 @@ function hasPath(obj: unknown, p: readonly string[]): boolean {
     return true;
 }
 
-/** Key paths of `values` known neither to the chart's values.yaml, its templates, nor (for grafana.*) the subchart's values. */
+/** Key paths of `values` known neither to the chart's values.yaml, its templates, nor (for a subchart's key) the subchart's values. */
 function unknownKeyPaths(values: unknown): string[] {
-    const kpsDefaults: unknown = YAML.parse(fs.readFileSync(chartFile(`kube-prometheus-stack-${charts.kubePrometheusStack.version}.values.yaml`), "utf8"));
-    const grafanaDefaults: unknown = YAML.parse(fs.readFileSync(chartFile("grafana-12.11.1.values.yaml"), "utf8"));
+    const parse = (file: string): unknown => YAML.parse(fs.readFileSync(chartFile(file), "utf8"));
+    const kpsDefaults = parse(`kube-prometheus-stack-${charts.kubePrometheusStack.version}.values.yaml`);
+    const subcharts: Record<string, unknown> = {
+        grafana: parse("grafana-12.11.1.values.yaml"),
+        "kube-state-metrics": parse("kube-state-metrics.values.yaml"),
+        "prometheus-node-exporter": parse("prometheus-node-exporter.values.yaml"),
+    };
     const refs = fs
         .readFileSync(chartFile(`kube-prometheus-stack-${charts.kubePrometheusStack.version}.template-refs.txt`), "utf8")
         .split("\n")
@@ -102,7 +126,7 @@ function unknownKeyPaths(values: unknown): string[] {
         return (
             hasPath(kpsDefaults, p) ||
             refs.some((r) => r === joined || r.startsWith(`${joined}.`)) ||
-            (p[0] === "grafana" && hasPath(grafanaDefaults, p.slice(1)))
+            (p[0] !== undefined && p[0] in subcharts && hasPath(subcharts[p[0]], p.slice(1)))
         );
     };
     return keyPaths(values)

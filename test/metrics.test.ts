@@ -1,9 +1,16 @@
 import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { stringify } from "yaml";
+import { parseSettings } from "../config";
 import { kps, datasourceUids, urls } from "../components/endpoints";
 import { PAGERDUTY_ROUTING_KEY_KEY, SLACK_WEBHOOK_KEY } from "../components/k8s/metrics/alertmanager";
 import { RED_DASHBOARD_UID } from "../components/k8s/metrics/rules";
 import { isSecretMarker } from "../tools/mock-run";
-import { type Graph, runStack } from "./support/graph";
+import { readStackConfig } from "../tools/stack-config";
+import { requireBinary, run } from "./support/binaries";
+import { type Graph, PROJECT, ROOT, runStack } from "./support/graph";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const SECRET = "kubernetes:core/v1:Secret";
@@ -110,6 +117,24 @@ for (const stack of ["dev", "prod"] as const) {
             for (const c of cms) assert.ok(c.options.dependsOn?.includes(main?.name ?? "?"));
         });
 
+        it("scrapes and evaluates rules at metrics.scrapeInterval (the Grafana datasource's interval follows)", () => {
+            assert.equal(at(values, "prometheus.prometheusSpec.scrapeInterval"), "30s");
+            assert.equal(at(values, "prometheus.prometheusSpec.evaluationInterval"), "30s");
+        });
+
+        it(prod ? "protects the monitoring namespace, the CRDs and kube-prometheus-stack" : "protects nothing (dev is disposable)", () => {
+            const ns = g.byType("kubernetes:core/v1:Namespace").find((r) => at(r.inputs, "metadata.name") === kps.namespace);
+            const crds = g.byType(RELEASE).find((r) => r.inputs.name === kps.crdsRelease);
+            const main = g.byType(RELEASE).find((r) => r.inputs.name === kps.release);
+            assert.ok(ns && crds && main);
+            for (const r of [ns, crds, main]) assert.equal(r.options.protect === true, prod, r.name);
+        });
+
+        it("keeps every CRD when its release is removed or replaced", () => {
+            const crds = g.releaseValues(kps.crdsRelease);
+            assert.deepEqual(at(crds, "crds.annotations"), { "helm.sh/resource-policy": "keep" });
+        });
+
         it("turns off the control-plane scrapes EKS cannot serve", () => {
             for (const k of ["kubeControllerManager", "kubeScheduler", "kubeEtcd"]) assert.equal(at(values, `${k}.enabled`), false, k);
         });
@@ -147,6 +172,96 @@ describe("metrics: Grafana on a hostname", () => {
         assert.notEqual(at(g.releaseValues(kps.release), "grafana.ingress.enabled"), true);
         assert.equal(at(g.releaseValues(kps.release), "alertmanager.alertmanagerSpec.externalUrl"), undefined);
         assert.match(String(g.run.outputs.grafanaAccess), /^kubectl -n monitoring port-forward svc\/grafana 3000:80/);
+    });
+
+    it("without a hostname, alerts and notifications carry no link that opens nowhere", async () => {
+        const g = await runStack("prod");
+        const rule = g.one("kubernetes:monitoring.coreos.com/v1:PrometheusRule");
+        const annotations = (rule.inputs.spec as { groups: { rules: { alert?: string; annotations?: Record<string, string> }[] }[] }).groups
+            .flatMap((gr) => gr.rules)
+            .filter((r) => r.alert)
+            .map((r) => r.annotations ?? {});
+        assert.ok(annotations.length > 0);
+        for (const a of annotations) {
+            assert.equal(a.dashboard, undefined, "a relative /d/... link cannot be opened from Slack");
+            assert.ok(!Object.values(a).some((v) => /(^|[\s(])\/d\//.test(v)), JSON.stringify(a));
+        }
+        const receivers = (at(g.releaseValues(kps.release), "alertmanager.config.receivers") as Obj[]).flatMap((r) => [
+            ...((r.slack_configs as Obj[] | undefined) ?? []),
+            ...((r.pagerduty_configs as Obj[] | undefined) ?? []),
+        ]);
+        assert.equal(receivers.length, 2);
+        // The default links go to Alertmanager's in-cluster URL: turned off.
+        for (const r of receivers) assert.equal(r.title_link ?? r.client_url, "");
+    });
+});
+
+describe("metrics: scrape interval", () => {
+    it("a scrapeInterval setting reaches Prometheus, its rule evaluation and the promtool tests' step", async () => {
+        const g = await runStack("dev", { settings: { metrics: { ...readMetrics("dev"), scrapeInterval: "15s" } } });
+        assert.equal(at(g.releaseValues(kps.release), "prometheus.prometheusSpec.scrapeInterval"), "15s");
+        assert.equal(at(g.releaseValues(kps.release), "prometheus.prometheusSpec.evaluationInterval"), "15s");
+    });
+
+    it("refuses a scrapeInterval the rules' rate windows cannot hold 4 scrapes of, naming the key", () => {
+        const cfg = readStackConfig(ROOT, path.join(ROOT, "Pulumi.dev.yaml")).config;
+        const r = parseSettings({ ...cfg, [`${PROJECT}:metrics`]: JSON.stringify({ scrapeInterval: "2m" }) });
+        assert.equal(r.ok, false);
+        const problems = r.ok ? [] : r.problems;
+        assert.ok(
+            problems.some((p) => p.startsWith(`${PROJECT}:metrics.scrapeInterval:`) && p.includes("expected at most 1m15s") && p.includes('given "2m"')),
+            problems.join("\n"),
+        );
+    });
+});
+
+/** The stack file's metrics block (overrides replace a top-level key whole). */
+function readMetrics(stack: string): Obj {
+    const cfg = readStackConfig(ROOT, path.join(ROOT, `Pulumi.${stack}.yaml`)).config;
+    const raw = cfg[`${PROJECT}:metrics`];
+    return raw ? (JSON.parse(raw) as Obj) : {};
+}
+
+describe("metrics: the deployed rules fire for ServiceMonitor and PodMonitor apps alike", () => {
+    it("HighErrorRate fires for each, labelled so the two are told apart (promtool)", async function () {
+        const promtool = requireBinary(this, "promtool", "prometheus");
+        const g = await runStack("dev");
+        const rule = g.one("kubernetes:monitoring.coreos.com/v1:PrometheusRule");
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plg-deployed-rules-"));
+        fs.writeFileSync(path.join(dir, "rules.yaml"), stringify(rule.inputs.spec));
+        // As the operator labels targets: a ServiceMonitor's carry the Service (job = its name),
+        // a PodMonitor's have no service and job = <namespace>/<podmonitor>.
+        const serviceMonitor = 'namespace="shop", service="cart", endpoint="http", job="cart", pod="cart-0", container="cart"';
+        const podMonitor = 'namespace="shop", job="shop/orders", pod="orders-0", container="orders"';
+        const failing = (labels: string) => [
+            { series: `http_requests_total{${labels}, http_status="500"}`, values: "0+60x20" },
+            { series: `http_requests_total{${labels}, http_status="200"}`, values: "0+60x20" },
+        ];
+        fs.writeFileSync(
+            path.join(dir, "test.yaml"),
+            stringify({
+                rule_files: ["rules.yaml"],
+                evaluation_interval: "30s",
+                tests: [
+                    {
+                        interval: "30s",
+                        input_series: [...failing(serviceMonitor), ...failing(podMonitor)],
+                        promql_expr_test: [
+                            {
+                                expr: 'ALERTS{alertname="HighErrorRate", alertstate="firing"}',
+                                eval_time: "5m",
+                                exp_samples: [
+                                    { labels: 'ALERTS{alertname="HighErrorRate", alertstate="firing", severity="critical", namespace="shop", job="cart", service="cart"}', value: 1 },
+                                    { labels: 'ALERTS{alertname="HighErrorRate", alertstate="firing", severity="critical", namespace="shop", job="shop/orders"}', value: 1 },
+                                ],
+                            },
+                        ],
+                    },
+                ],
+            }),
+        );
+        const test = run(promtool, ["test", "rules", "test.yaml"], dir);
+        assert.equal(test.code, 0, test.output);
     });
 });
 

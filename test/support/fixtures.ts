@@ -9,5 +9,6 @@ export const RULES_INPUT: MetricsRulesInput = {
     latencyFor: "5m",
     availabilityObjective: 0.999,
     runbookBaseUrl: "https://runbooks.example.com/plg",
-    groupBy: ["namespace", "service"],
+    groupBy: ["namespace", "job"],
+    scrapeInterval: "30s",
 };

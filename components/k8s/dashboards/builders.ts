@@ -12,6 +12,8 @@ import { CLUSTER_LABEL, CORRELATION_LABELS, type CorrelationLabel, LOG_LEVEL_LAB
 import { assertLabelName, by, collectProblems, formatNumber } from "../metrics/promql";
 import {
     BURN_RATE_WINDOWS,
+    CARRIED_LABELS,
+    DEFAULT_GROUP_BY,
     DEFAULT_LATENCY_HISTOGRAM,
     DEFAULT_REQUESTS_METRIC,
     RED_DASHBOARD_UID,
@@ -60,10 +62,11 @@ export const WORKLOAD_DASHBOARD_UID = "plg-workload";
 /** Every dashboard uid this module builds: fixed, unique, referred to by alert links. */
 export const DASHBOARD_UIDS = { red: RED_DASHBOARD_UID, workload: WORKLOAD_DASHBOARD_UID } as const;
 
-/** Label the operator gives scraped series from the Service of the endpoint (not a log label). */
-export const SERVICE_LABEL = "service";
-/** Labels the RED dashboard gets variables for unless `groupBy` adds more (the alerts' default groupBy). */
-export const DEFAULT_RED_GROUP_BY: readonly string[] = ["namespace", SERVICE_LABEL];
+/**
+ * Labels the RED dashboard gets variables for unless `groupBy` says otherwise: the alerts' default
+ * groupBy, which every scraped series carries (ServiceMonitor and PodMonitor targets alike).
+ */
+export const DEFAULT_RED_GROUP_BY: readonly string[] = DEFAULT_GROUP_BY;
 /**
  * Values of the `level` stream label counted as errors. Alloy lowercases the level and keeps only
  * known ones (collector/config.ts), so an upper-case `ERROR` never reaches Loki.
@@ -82,7 +85,7 @@ export interface DashboardsInput {
     readonly latencyP95ThresholdSeconds: number;
     /**
      * Labels the HTTP alerts aggregate by (the rules' `groupBy`); each becomes a RED dashboard
-     * variable so an alert's `var-<label>` link lands filtered. Default: namespace, service.
+     * variable so an alert's `var-<label>` link lands filtered. Default: namespace, job.
      */
     readonly groupBy?: readonly string[];
 }
@@ -236,9 +239,9 @@ function variable(spec: VariableSpec): QueryVariableBuilder {
     return v;
 }
 
-/** Labels the RED dashboard filters by, as variables, in order: cluster, namespace, service, then extra groupBy labels. */
+/** Labels the RED dashboard filters by, as variables, in order: cluster, namespace, then the other groupBy labels (job). */
 function redMatchers(groupBy: readonly string[]): VarMatcher[] {
-    const base: VarMatcher[] = [...correlationMatchers({ cluster: "=~", namespace: "=" }), { label: SERVICE_LABEL, op: "=~" }];
+    const base: VarMatcher[] = correlationMatchers({ cluster: "=~", namespace: "=" });
     const extra = groupBy.filter((l) => !base.some((m) => m.label === l)).map((label): VarMatcher => ({ label, op: "=~" }));
     return [...base, ...extra];
 }
@@ -249,14 +252,16 @@ function buildRedDashboard(input: DashboardsInput): DashboardModel {
     const groupBy = input.groupBy ?? DEFAULT_RED_GROUP_BY;
     const ms = redMatchers(groupBy);
     const sel = matcherText(ms);
-    // Series of the panels keep the labels alerts aggregate by, so legends and links can use them.
-    const aggLabels = [...new Set(["namespace", SERVICE_LABEL, ...groupBy])];
+    // Series of the panels keep the labels alerts aggregate by (service too, where present), so
+    // legends and links can use them.
+    const aggLabels = [...new Set(["namespace", ...groupBy, ...CARRIED_LABELS])];
     const agg = by(aggLabels);
-    const legend = `{{${SERVICE_LABEL}}}`;
+    const named = groupBy.filter((l) => l !== "namespace");
+    const legend = (named.length > 0 ? named : ["namespace"]).map((l) => `{{${l}}}`).join(" ");
 
-    // Pods that served the selected services. `service` is not a log label, but scraped series
-    // carry both `service` and `pod`, so the pod list is the exact bridge from a service to its
-    // log streams (no assumption that pod or app names start with the service name).
+    // Pods that served the selected services. `job` is not a log label, but scraped series carry
+    // both `job` and `pod`, so the pod list is the exact bridge from a service to its log streams
+    // (no assumption that pod or app names start with the service name).
     const podVar = correlationMatchers({ pod: "=~" })[0] as VarMatcher;
     const logSel = matcherText([...correlationMatchers({ cluster: "=~", namespace: "=" }), podVar]);
 
@@ -317,7 +322,7 @@ function buildRedDashboard(input: DashboardsInput): DashboardModel {
         .refresh("1m")
         .variables(variables.map(variable))
         .withPanel(
-            timeseriesPanel("Request rate", `Requests per second by ${SERVICE_LABEL} (${requests})`, "reqps")
+            timeseriesPanel("Request rate", `Requests per second by ${named.join(", ") || "namespace"} (${requests})`, "reqps")
                 .withTarget(promTarget("A", rate(), legend))
                 .datasource(PROMETHEUS_DS)
                 .min(0)

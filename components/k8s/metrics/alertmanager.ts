@@ -62,6 +62,17 @@ export interface AlertmanagerInput {
     };
     /** Kubernetes Secret with the receiver credentials (endpoints.kps.receiverSecretName), mounted via alertmanagerSpec.secrets. */
     readonly secretName: string;
+    /**
+     * Whether Alertmanager's externalUrl is public (Grafana's alerting UI on its hostname). When it
+     * is not, it is the in-cluster Service URL the chart defaults to: the Slack title and the
+     * PagerDuty client link would open nowhere, so messages carry none.
+     */
+    readonly externalUrlIsPublic: boolean;
+    /**
+     * Labels that name one service on the HTTP alerts (the rules' groupBy, e.g. namespace and job):
+     * a fast-burn page mutes the slow-burn ticket of the same service, and only of that one.
+     */
+    readonly serviceLabels: readonly string[];
 }
 
 /** A route of the routing tree. */
@@ -96,6 +107,10 @@ export interface SlackConfig {
     readonly title: string;
     /** Message text (template). */
     readonly text: string;
+    /** Link of the title; "" for none (the default links to Alertmanager's externalUrl). */
+    readonly title_link?: string;
+    /** Plain-text summary (notifications); the default appends the externalUrl link. */
+    readonly fallback?: string;
 }
 
 /** PagerDuty receiver settings. */
@@ -108,6 +123,8 @@ export interface PagerdutyConfig {
     readonly description: string;
     /** PagerDuty severity. */
     readonly severity: string;
+    /** "View in" link of the incident; "" for none (the default is Alertmanager's externalUrl). */
+    readonly client_url?: string;
 }
 
 /** A receiver. */
@@ -183,7 +200,11 @@ export function buildAlertmanagerConfig(input: AlertmanagerInput): AlertmanagerB
     if (input.slack.enabled && !input.slack.channel) {
         throw new Error("alertmanager: slack.channel is required when Slack is enabled");
     }
+    if (input.serviceLabels.length === 0) throw new Error("alertmanager: serviceLabels must name at least one label");
     const useTemplate = (name: string): string => `{{ template "${name}" . }}`;
+    // Alertmanager's own links lead to its externalUrl: drop them when that is an in-cluster address.
+    const noExternalLink = input.externalUrlIsPublic ? {} : { title_link: "", fallback: useTemplate(TEMPLATES.title) };
+    const noClientLink = input.externalUrlIsPublic ? {} : { client_url: "" };
     const receivers: Receiver[] = [{ name: RECEIVERS.none }];
     const routes: AlertmanagerRoute[] = [
         // Watchdog fires all the time to prove the pipeline works; it is not for humans.
@@ -201,6 +222,7 @@ export function buildAlertmanagerConfig(input: AlertmanagerInput): AlertmanagerB
                     send_resolved: true,
                     description: useTemplate(TEMPLATES.pagerdutyDescription),
                     severity: "critical",
+                    ...noClientLink,
                 },
             ],
         });
@@ -221,6 +243,7 @@ export function buildAlertmanagerConfig(input: AlertmanagerInput): AlertmanagerB
                     send_resolved: true,
                     title: useTemplate(TEMPLATES.title),
                     text: useTemplate(TEMPLATES.slackText),
+                    ...noExternalLink,
                 },
             ],
         });
@@ -250,10 +273,12 @@ export function buildAlertmanagerConfig(input: AlertmanagerInput): AlertmanagerB
                 equal: ["namespace", "alertname"],
             },
             // A page about a fast burn makes the slow-burn ticket for the same service redundant.
+            // Equal on labels every HTTP alert has: on a missing label (a PodMonitor app has no
+            // `service`) every such app of the namespace would count as "the same".
             {
                 source_matchers: [quoted("alertname", ALERTS.errorBudgetBurnFast)],
                 target_matchers: [quoted("alertname", ALERTS.errorBudgetBurnSlow)],
-                equal: ["namespace", "service"],
+                equal: [...input.serviceLabels],
             },
             // kps' pattern: InfoInhibitor mutes info alerts of its namespace (it is routed to "null").
             {

@@ -5,11 +5,51 @@ import type { Secrets, Settings } from "../../../config";
 import { chartRelease } from "../helm";
 import { kps, urls } from "../../endpoints";
 import { PAGERDUTY_ROUTING_KEY_KEY, SLACK_WEBHOOK_KEY, buildAlertmanagerConfig } from "./alertmanager";
-import { type MetricsRulesInput, buildPrometheusRules } from "./rules";
-import { GRAFANA_ADMIN_PASSWORD_KEY, GRAFANA_ADMIN_USER_KEY, type KpsValuesInput, buildKubePrometheusStackValues } from "./values";
+import { DEFAULT_GROUP_BY, type MetricsRulesInput, buildPrometheusRules } from "./rules";
+import {
+    GRAFANA_ADMIN_PASSWORD_KEY,
+    GRAFANA_ADMIN_USER_KEY,
+    type KpsComponentResources,
+    type KpsValuesInput,
+    buildKubePrometheusStackValues,
+    buildPrometheusOperatorCrdsValues,
+    grafanaAlbAnnotations,
+} from "./values";
 
 /** How long Helm waits for a release before failing (seconds). */
 const RELEASE_TIMEOUT_SECONDS = 900;
+
+/**
+ * Requests and limits of everything in kube-prometheus-stack but Prometheus (`metrics.resources`).
+ * Starting points from upstream (kube-prometheus' manifests, the charts' commented examples, the
+ * operator's config-reloader defaults), for a cluster of a few nodes; kube-state-metrics grows with
+ * the number of objects, Grafana with users. Memory limits leave room for spikes; no CPU limits,
+ * so a busy component borrows idle CPU instead of being throttled.
+ */
+const RESOURCES: Record<Settings["environment"], KpsComponentResources> = {
+    dev: {
+        alertmanager: { requests: { cpu: "25m", memory: "64Mi" }, limits: { memory: "128Mi" } },
+        configReloader: { requests: { cpu: "10m", memory: "50Mi" }, limits: { memory: "50Mi" } },
+        operator: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } },
+        webhookJobs: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "64Mi" } },
+        kubeStateMetrics: { requests: { cpu: "25m", memory: "64Mi" }, limits: { memory: "128Mi" } },
+        nodeExporter: { requests: { cpu: "25m", memory: "48Mi" }, limits: { memory: "96Mi" } },
+        grafana: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "512Mi" } },
+        grafanaSidecar: { requests: { cpu: "25m", memory: "96Mi" }, limits: { memory: "192Mi" } },
+        grafanaInitChownData: { requests: { cpu: "10m", memory: "16Mi" }, limits: { memory: "32Mi" } },
+    },
+    prod: {
+        alertmanager: { requests: { cpu: "50m", memory: "96Mi" }, limits: { memory: "256Mi" } },
+        configReloader: { requests: { cpu: "10m", memory: "50Mi" }, limits: { memory: "50Mi" } },
+        operator: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "256Mi" } },
+        webhookJobs: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "64Mi" } },
+        kubeStateMetrics: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } },
+        nodeExporter: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } },
+        grafana: { requests: { cpu: "250m", memory: "384Mi" }, limits: { memory: "1Gi" } },
+        grafanaSidecar: { requests: { cpu: "50m", memory: "96Mi" }, limits: { memory: "192Mi" } },
+        grafanaInitChownData: { requests: { cpu: "10m", memory: "16Mi" }, limits: { memory: "32Mi" } },
+    },
+};
 
 /** The alert rules' input, from settings: one mapping used by the component and by render's promtool tests. */
 export function metricsRulesInput(settings: Settings): MetricsRulesInput {
@@ -23,7 +63,8 @@ export function metricsRulesInput(settings: Settings): MetricsRulesInput {
         availabilityObjective: a.availabilityObjective,
         runbookBaseUrl: a.runbookBaseUrl,
         ...(settings.grafana.hostname ? { dashboardBaseUrl: `https://${settings.grafana.hostname}` } : {}),
-        groupBy: ["namespace", "service"],
+        groupBy: DEFAULT_GROUP_BY,
+        scrapeInterval: settings.metrics.scrapeInterval,
     };
 }
 
@@ -32,7 +73,12 @@ export function kpsValuesInput(settings: Settings, clusterName: string, storageC
     const prod = settings.environment === "prod";
     const m = settings.metrics;
     const g = settings.grafana;
+    // Alertmanager itself is not exposed (no authentication); its links lead to Grafana's
+    // alerting UI, where the `alertmanager` datasource's alerts and silences are handled.
+    const alertsUrl = g.hostname ? `https://${g.hostname}/alerting` : undefined;
     const am = buildAlertmanagerConfig({
+        externalUrlIsPublic: alertsUrl !== undefined,
+        serviceLabels: metricsRulesInput(settings).groupBy,
         groupBy: settings.alerting.groupBy,
         groupWait: settings.alerting.groupWait,
         groupInterval: settings.alerting.groupInterval,
@@ -51,13 +97,12 @@ export function kpsValuesInput(settings: Settings, clusterName: string, storageC
             retentionSize: m.retentionSize,
             volumeSizeGiB: m.volumeSizeGiB,
             resources: { requests: { cpu: m.resources.cpu, memory: m.resources.memory }, limits: { memory: m.resources.memory } },
+            scrapeInterval: m.scrapeInterval,
         },
         alertmanager: {
             replicas: m.alertmanagerReplicas,
             volumeSizeGiB: prod ? 5 : 1,
-            // Alertmanager itself is not exposed (no authentication); its links lead to Grafana's
-            // alerting UI, where the `alertmanager` datasource's alerts and silences are handled.
-            ...(g.hostname ? { externalUrl: `https://${g.hostname}/alerting` } : {}),
+            ...(alertsUrl ? { externalUrl: alertsUrl } : {}),
             config: am.config,
             templateFiles: am.templates,
         },
@@ -66,24 +111,14 @@ export function kpsValuesInput(settings: Settings, clusterName: string, storageC
             ...(g.hostname ? { hostname: g.hostname } : {}),
             persistenceSizeGiB: g.persistenceSizeGiB,
             ...(g.hostname && g.tlsCertificateArn
-                ? {
-                      ingress: {
-                          className: "alb",
-                          annotations: {
-                              "alb.ingress.kubernetes.io/scheme": "internet-facing",
-                              "alb.ingress.kubernetes.io/target-type": "ip",
-                              "alb.ingress.kubernetes.io/certificate-arn": g.tlsCertificateArn,
-                              "alb.ingress.kubernetes.io/listen-ports": '[{"HTTPS":443}]',
-                              "alb.ingress.kubernetes.io/ssl-redirect": "443",
-                          },
-                      },
-                  }
+                ? { ingress: { className: "alb", annotations: grafanaAlbAnnotations(g.tlsCertificateArn) } }
                 : {}),
             loki: { url: urls.lokiGateway, tenantId: settings.logs.tenantId },
         },
         hardAntiAffinity: prod,
         pdb: prod,
         receiverSecretName: kps.receiverSecretName,
+        resources: RESOURCES[settings.environment],
     };
 }
 
@@ -119,10 +154,22 @@ export class Metrics extends pulumi.ComponentResource {
         super("plg:k8s:Metrics", name, {}, opts);
         const k8sOpts: pulumi.CustomResourceOptions = { parent: this, provider: args.provider };
         const s = args.settings;
+        // In prod, deleting the namespace or either release (a rename, a replace) takes the metrics
+        // history and every monitoring object with it: Pulumi refuses until protect is lifted.
+        const protect = s.environment === "prod";
 
-        const ns = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: kps.namespace } }, { ...k8sOpts, dependsOn: args.dependsOn });
+        const ns = new k8s.core.v1.Namespace(
+            `${name}-namespace`,
+            { metadata: { name: kps.namespace } },
+            { ...k8sOpts, dependsOn: args.dependsOn, protect },
+        );
 
-        const crds = (this.crds = chartRelease(`${name}-crds`, "prometheusOperatorCrds", { name: kps.crdsRelease, namespace: ns.metadata.name }, k8sOpts));
+        const crds = (this.crds = chartRelease(
+            `${name}-crds`,
+            "prometheusOperatorCrds",
+            { name: kps.crdsRelease, namespace: ns.metadata.name, values: buildPrometheusOperatorCrdsValues() },
+            { ...k8sOpts, protect },
+        ));
 
         const password = new random.RandomPassword(`${name}-grafana-admin`, { length: 32, special: false }, { parent: this });
         this.grafanaAdminPassword = pulumi.secret(password.result);
@@ -159,7 +206,7 @@ export class Metrics extends pulumi.ComponentResource {
             `${name}-kps`,
             "kubePrometheusStack",
             { name: kps.release, namespace: ns.metadata.name, values, timeoutSeconds: RELEASE_TIMEOUT_SECONDS },
-            { ...k8sOpts, dependsOn: [crds, adminSecret, receiverSecret] },
+            { ...k8sOpts, dependsOn: [crds, adminSecret, receiverSecret], protect },
         );
 
         const rules = buildPrometheusRules(metricsRulesInput(s));

@@ -4,7 +4,12 @@
  * Synthetic series are derived from the same settings as the rules (thresholds, `for`, the
  * status label, the SLO objective), so changing a threshold keeps every test meaningful: each
  * alert gets a case that fires exactly when it should (silent one evaluation earlier, firing with
- * the exact labels and annotation text) and a healthy case that stays silent.
+ * the exact labels and annotation text) and a healthy case that stays silent. Samples come every
+ * scrape interval and rules are evaluated at the same step, as Prometheus is configured.
+ *
+ * Every firing case runs twice: on series shaped as the operator labels a ServiceMonitor target
+ * (`service`, `endpoint`, `job` = the Service) and as it labels a PodMonitor target (no `service`,
+ * `job` = `<namespace>/<podmonitor>`), so the alerts work whichever way an application is scraped.
  */
 import {
     ALERTS,
@@ -88,19 +93,28 @@ export interface PromtoolTestFile {
     readonly tests: readonly PromtoolTestGroup[];
 }
 
-/** Sample spacing and rule evaluation interval of every test. */
-const STEP_MS = 60_000;
-const STEP = formatDuration(STEP_MS);
 /** Requests per step in ratio tests: error ratios are k/1000, exact enough for humanized text. */
 const REQUESTS_PER_STEP = 1000;
 /** Observations per step in latency tests. */
 const OBSERVATIONS_PER_STEP = 100;
 
-/** Label values the synthetic series carry for the aggregation labels. */
-function groupValues(r: ResolvedRulesInput): Record<string, string> {
-    const known: Record<string, string> = { namespace: "shop", service: "checkout", job: "checkout" };
-    const out: Record<string, string> = {};
-    for (const l of [...r.groupBy, "job"]) out[l] = known[l] ?? `${l}-a`;
+/** How the operator labels a scraped target (prometheus-operator's ServiceMonitor and PodMonitor relabelling). */
+export type TargetShape = "ServiceMonitor" | "PodMonitor";
+export const TARGET_SHAPES: readonly TargetShape[] = ["ServiceMonitor", "PodMonitor"];
+
+/**
+ * Target labels of one application pod scraped through `shape`, plus a value for every other
+ * aggregation label (e.g. `cluster-a`) so a custom groupBy is exercised too.
+ */
+export function targetLabels(shape: TargetShape, groupBy: readonly string[], app = "checkout"): Record<string, string> {
+    const namespace = "shop";
+    const pod = `${app}-7d9f8b6c5-x2x4q`;
+    const own: Record<string, string> =
+        shape === "ServiceMonitor"
+            ? { namespace, service: app, endpoint: "http", job: app, pod, container: app }
+            : { namespace, job: `${namespace}/${app}`, pod, container: app };
+    const out: Record<string, string> = { ...own };
+    for (const l of groupBy) out[l] ??= `${l}-a`;
     return out;
 }
 
@@ -130,7 +144,13 @@ function renderValue(format: ValueFormat, v: number): string {
 interface Ctx {
     readonly r: ResolvedRulesInput;
     readonly defs: ReadonlyMap<AlertName, AlertDefinition>;
-    readonly groups: Record<string, string>;
+    /** Labels of the application's series (one target shape). */
+    readonly target: Record<string, string>;
+    /** Shape of `target`, for test names. */
+    readonly shape: TargetShape;
+    /** Sample spacing and evaluation interval, ms and as a duration. */
+    readonly stepMs: number;
+    readonly step: string;
 }
 
 function def(ctx: Ctx, name: AlertName): AlertDefinition {
@@ -139,29 +159,34 @@ function def(ctx: Ctx, name: AlertName): AlertDefinition {
     return d;
 }
 
-function expectedAlert(ctx: Ctx, d: AlertDefinition, value: number): PromtoolExpectedAlert {
+/** The labels an alert carries for `target`: its aggregation labels the series have, and its severity. */
+function resultLabelsOf(d: AlertDefinition, target: Record<string, string>): Record<string, string> {
     const labels: Record<string, string> = {};
-    for (const l of d.resultLabels) labels[l] = ctx.groups[l] ?? "";
+    for (const l of d.resultLabels) if (target[l] !== undefined) labels[l] = target[l];
+    return labels;
+}
+
+function expectedAlert(ctx: Ctx, d: AlertDefinition, value: number): PromtoolExpectedAlert {
     return {
-        exp_labels: { ...labels, severity: d.severity },
-        exp_annotations: d.annotations((l) => ctx.groups[l] ?? "", renderValue(d.valueFormat, value)),
+        exp_labels: { ...resultLabelsOf(d, ctx.target), severity: d.severity },
+        exp_annotations: d.annotations((l) => ctx.target[l] ?? "", renderValue(d.valueFormat, value)),
     };
 }
 
 /**
- * When the alert fires if its expression holds from `firstTrueMs` on: rules run every STEP, and a
+ * When the alert fires if its expression holds from `firstTrueMs` on: rules run every step, and a
  * pending alert fires at the first evaluation at least `for` after it became active.
  */
-function fireTimeMs(d: AlertDefinition, firstTrueMs: number): number {
-    return firstTrueMs + Math.ceil(parseDuration(d.for) / STEP_MS) * STEP_MS;
+function fireTimeMs(ctx: Ctx, d: AlertDefinition, firstTrueMs: number): number {
+    return firstTrueMs + Math.ceil(parseDuration(d.for) / ctx.stepMs) * ctx.stepMs;
 }
 
 /** Silent one evaluation before the fire time (when `for` > 0), firing at it. */
 function firesOnTime(ctx: Ctx, d: AlertDefinition, firstTrueMs: number, value: number): PromtoolAlertRuleTest[] {
-    const at = fireTimeMs(d, firstTrueMs);
+    const at = fireTimeMs(ctx, d, firstTrueMs);
     const tests: PromtoolAlertRuleTest[] = [];
-    if (at - STEP_MS >= firstTrueMs && parseDuration(d.for) > 0) {
-        tests.push({ eval_time: formatDuration(at - STEP_MS), alertname: d.name, exp_alerts: [] });
+    if (at - ctx.stepMs >= firstTrueMs && parseDuration(d.for) > 0) {
+        tests.push({ eval_time: formatDuration(at - ctx.stepMs), alertname: d.name, exp_alerts: [] });
     }
     tests.push({ eval_time: formatDuration(at), alertname: d.name, exp_alerts: [expectedAlert(ctx, d, value)] });
     return tests;
@@ -177,7 +202,7 @@ function requestSeries(
     statusLabel: string,
     phases: readonly { readonly errors: number; readonly steps: number }[],
 ): PromtoolSeries[] {
-    const labels: Record<string, string> = { ...ctx.groups, pod: "checkout-0" };
+    const labels = ctx.target;
     const build = (perStep: (errors: number) => number): string => {
         let value = 0;
         const parts: string[] = [];
@@ -210,47 +235,75 @@ function errorsBelow(threshold: number): number {
     return Math.floor((threshold * REQUESTS_PER_STEP) / 2);
 }
 
-function stepsFor(untilMs: number): number {
-    return untilMs / STEP_MS + 5;
+/** Sample count covering `untilMs` and a few more evaluations. */
+function stepsFor(ctx: Ctx, untilMs: number): number {
+    return Math.ceil(untilMs / ctx.stepMs) + 5;
+}
+
+/** Steps spanning a range window (rounded up, so the window is covered whatever the step). */
+function stepsIn(ctx: Ctx, window: string): number {
+    return Math.ceil(parseDuration(window) / ctx.stepMs);
 }
 
 function highErrorRateTests(ctx: Ctx, input: MetricsRulesInput): PromtoolTestGroup[] {
     const d = def(ctx, ALERTS.highErrorRate);
-    const at = fireTimeMs(d, STEP_MS); // rate() needs two samples: first value at one step
-    const steps = stepsFor(at);
+    const at = fireTimeMs(ctx, d, ctx.stepMs); // rate() needs two samples: first value at one step
+    const steps = stepsFor(ctx, at);
     const bad = errorsAbove(input.errorRateThreshold);
     const ok = errorsBelow(input.errorRateThreshold);
     // The guide's trap: the same failing traffic, labelled with a different status label name.
     const otherLabel = ctx.r.statusLabel === "status" ? "code" : "status";
     return [
         {
-            name: `${d.name} fires on a 5xx ratio of ${humanizePercentage(bad / REQUESTS_PER_STEP)} labelled ${ctx.r.statusLabel}`,
-            interval: STEP,
+            name: `${d.name} fires on a 5xx ratio of ${humanizePercentage(bad / REQUESTS_PER_STEP)} labelled ${ctx.r.statusLabel} (${ctx.shape} target)`,
+            interval: ctx.step,
             input_series: requestSeries(ctx, ctx.r.statusLabel, [{ errors: bad, steps }]),
-            alert_rule_test: firesOnTime(ctx, d, STEP_MS, bad / REQUESTS_PER_STEP),
+            alert_rule_test: firesOnTime(ctx, d, ctx.stepMs, bad / REQUESTS_PER_STEP),
         },
         {
-            name: `${d.name} stays silent on a 5xx ratio of ${humanizePercentage(ok / REQUESTS_PER_STEP)}`,
-            interval: STEP,
+            name: `${d.name} stays silent on a 5xx ratio of ${humanizePercentage(ok / REQUESTS_PER_STEP)} (${ctx.shape} target)`,
+            interval: ctx.step,
             input_series: requestSeries(ctx, ctx.r.statusLabel, [{ errors: ok, steps }]),
             alert_rule_test: silentAt(d, at),
         },
         {
-            name: `${d.name} ignores status codes in a "${otherLabel}" label (only ${ctx.r.statusLabel} counts)`,
-            interval: STEP,
+            name: `${d.name} ignores status codes in a "${otherLabel}" label (only ${ctx.r.statusLabel} counts; ${ctx.shape} target)`,
+            interval: ctx.step,
             input_series: requestSeries(ctx, otherLabel, [{ errors: bad, steps }]),
             alert_rule_test: silentAt(d, at),
         },
     ];
 }
 
+/**
+ * A failing PodMonitor app beside a healthy ServiceMonitor app in the same namespace: one alert,
+ * for the failing one (the aggregation keeps the two apart).
+ */
+function mixedTargetsTest(base: Omit<Ctx, "target" | "shape">, input: MetricsRulesInput): PromtoolTestGroup {
+    const failing: Ctx = { ...base, shape: "PodMonitor", target: targetLabels("PodMonitor", base.r.groupBy) };
+    const healthy: Ctx = { ...base, shape: "ServiceMonitor", target: targetLabels("ServiceMonitor", base.r.groupBy, "cart") };
+    const d = def(failing, ALERTS.highErrorRate);
+    const at = fireTimeMs(failing, d, failing.stepMs);
+    const steps = stepsFor(failing, at);
+    const bad = errorsAbove(input.errorRateThreshold);
+    return {
+        name: `${d.name} fires for the failing PodMonitor app only, not for a healthy ServiceMonitor app beside it`,
+        interval: base.step,
+        input_series: [
+            ...requestSeries(failing, failing.r.statusLabel, [{ errors: bad, steps }]),
+            ...requestSeries(healthy, healthy.r.statusLabel, [{ errors: 0, steps }]),
+        ],
+        alert_rule_test: [{ eval_time: formatDuration(at), alertname: d.name, exp_alerts: [expectedAlert(failing, d, bad / REQUESTS_PER_STEP)] }],
+    };
+}
+
 function latencyTests(ctx: Ctx, input: MetricsRulesInput): PromtoolTestGroup[] {
     const d = def(ctx, ALERTS.highLatencyP95);
     const t = input.latencyP95ThresholdSeconds;
     const bounds = [t / 2, t, 2 * t, 4 * t];
-    const at = fireTimeMs(d, STEP_MS);
-    const steps = stepsFor(at);
-    const labels: Record<string, string> = { ...ctx.groups, pod: "checkout-0" };
+    const at = fireTimeMs(ctx, d, ctx.stepMs);
+    const steps = stepsFor(ctx, at);
+    const labels = ctx.target;
     // Every observation lands in the bucket whose upper bound is bounds[bucket].
     const histogram = (bucket: number): PromtoolSeries[] =>
         [...bounds.map(formatNumber), "+Inf"].map((le, i) => ({
@@ -261,14 +314,14 @@ function latencyTests(ctx: Ctx, input: MetricsRulesInput): PromtoolTestGroup[] {
     const slowP95 = 2 * t + 0.95 * (4 * t - 2 * t);
     return [
         {
-            name: `${d.name} fires when p95 is ${humanizeDuration(slowP95)}`,
-            interval: STEP,
+            name: `${d.name} fires when p95 is ${humanizeDuration(slowP95)} (${ctx.shape} target)`,
+            interval: ctx.step,
             input_series: histogram(3),
-            alert_rule_test: firesOnTime(ctx, d, STEP_MS, slowP95),
+            alert_rule_test: firesOnTime(ctx, d, ctx.stepMs, slowP95),
         },
         {
-            name: `${d.name} stays silent when every request is under ${formatNumber(t / 2)}s`,
-            interval: STEP,
+            name: `${d.name} stays silent when every request is under ${formatNumber(t / 2)}s (${ctx.shape} target)`,
+            interval: ctx.step,
             input_series: histogram(0),
             alert_rule_test: silentAt(d, at),
         },
@@ -277,21 +330,21 @@ function latencyTests(ctx: Ctx, input: MetricsRulesInput): PromtoolTestGroup[] {
 
 function targetDownTests(ctx: Ctx): PromtoolTestGroup[] {
     const d = def(ctx, ALERTS.scrapeTargetDown);
-    const at = fireTimeMs(d, 0); // no rate(): true from the first sample
-    const steps = stepsFor(at);
+    const at = fireTimeMs(ctx, d, 0); // no rate(): true from the first sample
+    const steps = stepsFor(ctx, at);
     const up = (value: number): PromtoolSeries[] => [
-        { series: selector("up", { ...ctx.groups, instance: "10.0.0.1:8080" }), values: `${value}x${steps}` },
+        { series: selector("up", { ...ctx.target, instance: "10.0.0.1:8080" }), values: `${value}x${steps}` },
         // A healthy second target of the same job: one dead target is enough to alert.
-        { series: selector("up", { ...ctx.groups, instance: "10.0.0.2:8080" }), values: `1x${steps}` },
+        { series: selector("up", { ...ctx.target, pod: "checkout-second", instance: "10.0.0.2:8080" }), values: `1x${steps}` },
     ];
     return [
         {
-            name: `${d.name} fires when a target has been down for ${d.for}`,
-            interval: STEP,
+            name: `${d.name} fires when a target has been down for ${d.for} (${ctx.shape} target)`,
+            interval: ctx.step,
             input_series: up(0),
             alert_rule_test: firesOnTime(ctx, d, 0, 1),
         },
-        { name: `${d.name} stays silent when targets are up`, interval: STEP, input_series: up(1), alert_rule_test: silentAt(d, at) },
+        { name: `${d.name} stays silent when targets are up (${ctx.shape} target)`, interval: ctx.step, input_series: up(1), alert_rule_test: silentAt(d, at) },
     ];
 }
 
@@ -304,33 +357,33 @@ function burnTests(ctx: Ctx): PromtoolTestGroup[] {
     ] as const) {
         const d = def(ctx, name);
         const threshold = w.factor * budget;
-        const at = fireTimeMs(d, STEP_MS);
-        const steps = stepsFor(at);
+        const at = fireTimeMs(ctx, d, ctx.stepMs);
+        const steps = stepsFor(ctx, at);
         const bad = errorsAbove(threshold);
         const ok = errorsBelow(threshold);
         out.push(
             {
-                name: `${name} fires on a ${humanizePercentage(bad / REQUESTS_PER_STEP)} 5xx ratio (budget ${formatNumber(budget)} x ${w.factor})`,
-                interval: STEP,
+                name: `${name} fires on a ${humanizePercentage(bad / REQUESTS_PER_STEP)} 5xx ratio (budget ${formatNumber(budget)} x ${w.factor}; ${ctx.shape} target)`,
+                interval: ctx.step,
                 input_series: requestSeries(ctx, ctx.r.statusLabel, [{ errors: bad, steps }]),
-                alert_rule_test: firesOnTime(ctx, d, STEP_MS, bad / REQUESTS_PER_STEP),
+                alert_rule_test: firesOnTime(ctx, d, ctx.stepMs, bad / REQUESTS_PER_STEP),
             },
             {
-                name: `${name} stays silent on a ${humanizePercentage(ok / REQUESTS_PER_STEP)} 5xx ratio`,
-                interval: STEP,
+                name: `${name} stays silent on a ${humanizePercentage(ok / REQUESTS_PER_STEP)} 5xx ratio (${ctx.shape} target)`,
+                interval: ctx.step,
                 input_series: requestSeries(ctx, ctx.r.statusLabel, [{ errors: ok, steps }]),
                 alert_rule_test: silentAt(d, at),
             },
         );
         // After the errors stop, the short window clears the alert although the long one is still high.
-        const longSteps = parseDuration(w.long) / STEP_MS;
+        const longSteps = stepsIn(ctx, w.long);
         // One step more than the short window, so that window sees a flat error counter.
-        const recovery = parseDuration(w.short) / STEP_MS + 1;
-        const recoveredAt = (longSteps + recovery) * STEP_MS;
-        const groupSelector = selector("", Object.fromEntries(ctx.r.groupBy.map((l) => [l, ctx.groups[l] ?? ""])));
+        const recovery = stepsIn(ctx, w.short) + 1;
+        const recoveredAt = (longSteps + recovery) * ctx.stepMs;
+        const groupSelector = selector("", resultLabelsOf(d, ctx.target));
         out.push({
-            name: `${name} clears once the ${w.short} window recovers, while the ${w.long} window is still above ${formatNumber(threshold)}`,
-            interval: STEP,
+            name: `${name} clears once the ${w.short} window recovers, while the ${w.long} window is still above ${formatNumber(threshold)} (${ctx.shape} target)`,
+            interval: ctx.step,
             input_series: requestSeries(ctx, ctx.r.statusLabel, [
                 { errors: bad, steps: longSteps },
                 { errors: 0, steps: recovery },
@@ -355,10 +408,15 @@ function burnTests(ctx: Ctx): PromtoolTestGroup[] {
 export function buildPrometheusRuleTests(input: MetricsRulesInput, ruleFileName: string): PromtoolTestFile {
     const r = resolveRulesInput(input);
     const defs = new Map(alertDefinitions(input).map((d) => [d.name, d] as const));
-    const ctx: Ctx = { r, defs, groups: groupValues(r) };
+    const base = { r, defs, stepMs: r.stepMs, step: formatDuration(r.stepMs) };
+    const perShape = TARGET_SHAPES.flatMap((shape) => {
+        const ctx: Ctx = { ...base, shape, target: targetLabels(shape, r.groupBy) };
+        return [...highErrorRateTests(ctx, input), ...latencyTests(ctx, input), ...targetDownTests(ctx), ...burnTests(ctx)];
+    });
     return {
         rule_files: [ruleFileName],
-        evaluation_interval: STEP,
-        tests: [...highErrorRateTests(ctx, input), ...latencyTests(ctx, input), ...targetDownTests(ctx), ...burnTests(ctx)],
+        // As Prometheus runs them: evaluationInterval = scrapeInterval (values.ts).
+        evaluation_interval: base.step,
+        tests: [...perShape, mixedTargetsTest(base, input)],
     };
 }

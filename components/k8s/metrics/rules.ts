@@ -3,7 +3,9 @@
  *
  * Any service exposing `http_requests_total` (with the status-code label named by
  * `httpStatusLabel`) and `http_request_latency_seconds` gets error-rate, latency and SLO
- * burn-rate alerts, aggregated by `groupBy`. The status label is a setting because the guide's
+ * burn-rate alerts, aggregated by `groupBy` (default `namespace`, `job`: labels every target has,
+ * whether a ServiceMonitor or a PodMonitor scrapes it), keeping `service` where the target has
+ * one. The status label is a setting because the guide's
  * rule filtered `status=~"5.."` while its app labelled the counter `http_status`, so the alert
  * could never fire; rule-tests.ts proves the configured label is the one that matters.
  */
@@ -12,6 +14,7 @@ import {
     assertMetricName,
     by,
     collectProblems,
+    formatDuration,
     formatNumber,
     formatPercent,
     parseDuration,
@@ -25,6 +28,25 @@ export const DEFAULT_REQUESTS_METRIC = "http_requests_total";
 export const DEFAULT_LATENCY_HISTOGRAM = "http_request_latency_seconds";
 /** Window of the error-ratio and latency rates used by HighErrorRate and HighLatencyP95. */
 export const RATE_WINDOW = "5m";
+
+/** Label the operator sets from the Service of a ServiceMonitor target; PodMonitor targets have none. */
+export const SERVICE_LABEL = "service";
+/**
+ * What HTTP alerts and SLO ratios are aggregated by unless told otherwise: labels every target the
+ * operator scrapes has. A ServiceMonitor target's `job` is its Service's name (or its `jobLabel`),
+ * a PodMonitor target's is `<namespace>/<podmonitor>`.
+ */
+export const DEFAULT_GROUP_BY: readonly string[] = ["namespace", "job"];
+/**
+ * Kept in every aggregation where series carry them, so an alert shows the Service it is about;
+ * never required (a PodMonitor app's alert simply has no `service`), never a dashboard variable.
+ */
+export const CARRIED_LABELS: readonly string[] = [SERVICE_LABEL];
+/**
+ * Samples a rate window must hold at least: rate() needs two, and a window of 4 scrape intervals
+ * survives a missed scrape or two (the rule of thumb behind Grafana's `$__rate_interval`).
+ */
+export const MIN_SCRAPES_PER_RATE_WINDOW = 4;
 /** How long a target must be down before ScrapeTargetDown fires, unless set. */
 export const DEFAULT_TARGET_DOWN_FOR = "5m";
 
@@ -80,10 +102,23 @@ export interface MetricsRulesInput {
     readonly availabilityObjective: number;
     /** Base URL of the runbooks; each alert links to `<base>/<alertname in lower case>`. */
     readonly runbookBaseUrl: string;
-    /** Public Grafana URL; when absent, dashboard links are relative (`/d/<uid>`). */
+    /**
+     * Public Grafana URL (`https://<grafana.hostname>`): each alert links to its RED dashboard there.
+     * Absent (Grafana reachable only by port-forward), alerts carry no dashboard link: a relative
+     * one opens nowhere from Slack or PagerDuty.
+     */
     readonly dashboardBaseUrl?: string;
-    /** Labels alerts and SLO ratios are aggregated by, e.g. ["namespace", "service"]; also the dashboard variables. */
+    /**
+     * Labels alerts and SLO ratios are aggregated by, e.g. DEFAULT_GROUP_BY; also the RED dashboard's
+     * variables that alert links set. Every series must carry them, so never `service` (PodMonitor
+     * targets have none; CARRIED_LABELS keeps it where present).
+     */
     readonly groupBy: readonly string[];
+    /**
+     * Prometheus' scrape and rule evaluation interval (`metrics.scrapeInterval`): the promtool tests
+     * sample and evaluate at this step, and every rate window must hold MIN_SCRAPES_PER_RATE_WINDOW of it.
+     */
+    readonly scrapeInterval: string;
     /** How long a scrape target must be down before ScrapeTargetDown fires (default 5m). */
     readonly targetDownFor?: string;
     /** Request counter name (default `http_requests_total`). */
@@ -147,7 +182,7 @@ export interface AlertDefinition {
     readonly expr: string;
     /** `for` duration. */
     readonly for: string;
-    /** Labels the expression's result carries (the aggregation labels). */
+    /** Labels the expression's result carries where the series have them (the aggregation labels). */
     readonly resultLabels: readonly string[];
     /** How `$value` is formatted in the description. */
     readonly valueFormat: ValueFormat;
@@ -177,12 +212,40 @@ export function httpThresholdProblems(
     );
 }
 
+/** Every range window the rules read: the alerts' rate window and the recorded SLO windows. */
+export const RULE_RANGE_WINDOWS: readonly string[] = [RATE_WINDOW, ...SLO_WINDOWS];
+
+/**
+ * Why a scrape interval would make the rules meaningless, or undefined when it is fine: a rate
+ * window must hold MIN_SCRAPES_PER_RATE_WINDOW scrapes, or rate() sees too few samples and the
+ * alerts flap or never fire.
+ */
+export function scrapeIntervalProblem(scrapeInterval: string): string | undefined {
+    let ms: number;
+    try {
+        ms = parseDuration(scrapeInterval);
+    } catch {
+        return `expected a Prometheus duration such as 30s, given ${JSON.stringify(scrapeInterval)}`;
+    }
+    const shortest = Math.min(...RULE_RANGE_WINDOWS.map(parseDuration));
+    const max = Math.floor(shortest / MIN_SCRAPES_PER_RATE_WINDOW);
+    if (ms < 1000) return `expected at least 1s, given ${JSON.stringify(scrapeInterval)}`;
+    if (ms > max) {
+        return `expected at most ${formatDuration(max)}, so the alert rules' shortest rate window (${formatDuration(shortest)}) holds ${MIN_SCRAPES_PER_RATE_WINDOW} scrapes; given ${JSON.stringify(scrapeInterval)}`;
+    }
+    return undefined;
+}
+
 /** Validated, defaulted settings shared by the rule and test builders. */
 export interface ResolvedRulesInput {
     /** Status label name. */
     readonly statusLabel: string;
-    /** Aggregation labels. */
+    /** Labels every series carries, aggregated by (alert links' dashboard variables). */
     readonly groupBy: readonly string[];
+    /** What the expressions aggregate by: groupBy plus CARRIED_LABELS. */
+    readonly aggregation: readonly string[];
+    /** Scrape and evaluation interval, ms. */
+    readonly stepMs: number;
     /** Request counter. */
     readonly requests: string;
     /** Histogram `_bucket` series name. */
@@ -214,6 +277,15 @@ export function resolveRulesInput(input: MetricsRulesInput): ResolvedRulesInput 
                 if (input.groupBy.length === 0) throw new Error("groupBy must name at least one label");
                 input.groupBy.forEach((l) => assertLabelName(l, "groupBy entry"));
                 if (input.groupBy.includes("le")) throw new Error(`groupBy must not contain "le"`);
+                for (const l of CARRIED_LABELS) {
+                    if (input.groupBy.includes(l)) {
+                        throw new Error(`groupBy must not contain "${l}": PodMonitor targets have none (it is kept where present); group by job`);
+                    }
+                }
+            },
+            () => {
+                const problem = scrapeIntervalProblem(input.scrapeInterval);
+                if (problem) throw new Error(`scrapeInterval: ${problem}`);
             },
             () => assertMetricName(input.requestsMetric ?? DEFAULT_REQUESTS_METRIC, "requestsMetric"),
             () => assertMetricName(input.latencyHistogram ?? DEFAULT_LATENCY_HISTOGRAM, "latencyHistogram"),
@@ -230,6 +302,8 @@ export function resolveRulesInput(input: MetricsRulesInput): ResolvedRulesInput 
     return {
         statusLabel: input.httpStatusLabel,
         groupBy: uniq(input.groupBy),
+        aggregation: uniq([...input.groupBy, ...CARRIED_LABELS]),
+        stepMs: parseDuration(input.scrapeInterval),
         requests: input.requestsMetric ?? DEFAULT_REQUESTS_METRIC,
         latencyBuckets: `${input.latencyHistogram ?? DEFAULT_LATENCY_HISTOGRAM}_bucket`,
         errorBudget: budget,
@@ -243,7 +317,7 @@ export function resolveRulesInput(input: MetricsRulesInput): ResolvedRulesInput 
  * traffic, so 0/0 never produces a series (and never an alert).
  */
 function errorRatioExpr(r: ResolvedRulesInput, window: string): string {
-    const g = by(r.groupBy);
+    const g = by(r.aggregation);
     const all = `sum ${g} (rate(${r.requests}[${window}]))`;
     const errors = `sum ${g} (rate(${r.requests}{${r.statusLabel}=~"5.."}[${window}]))`;
     return `(${errors} or 0 * ${all}) / (${all} > 0)`;
@@ -259,10 +333,9 @@ export function alertDefinitions(input: MetricsRulesInput): AlertDefinition[] {
     const where = (label: (n: string) => string): string => r.groupBy.map(label).join("/");
     const common = (name: AlertName, label: (n: string) => string): Record<string, string> => {
         const vars = r.groupBy.map((l) => `var-${l}=${label(l)}`).join("&");
-        const path = `d/${RED_DASHBOARD_UID}?${vars}`;
         return {
             runbook_url: joinUrl(input.runbookBaseUrl, name.toLowerCase()),
-            dashboard: input.dashboardBaseUrl ? joinUrl(input.dashboardBaseUrl, path) : `/${path}`,
+            ...(input.dashboardBaseUrl ? { dashboard: joinUrl(input.dashboardBaseUrl, `d/${RED_DASHBOARD_UID}?${vars}`) } : {}),
         };
     };
     const fast = BURN_RATE_WINDOWS.fast;
@@ -271,7 +344,7 @@ export function alertDefinitions(input: MetricsRulesInput): AlertDefinition[] {
     const burnExpr = (w: typeof fast | typeof slow): string =>
         `${sloErrorRatioRecord(w.long)} > (${w.factor} * ${budgetText}) and ${sloErrorRatioRecord(w.short)} > (${w.factor} * ${budgetText})`;
     const objective = formatPercent(input.availabilityObjective);
-    const targetLabels = uniq([...r.groupBy, "job"]);
+    const targetLabels = uniq([...r.groupBy, "job", ...CARRIED_LABELS]);
 
     return [
         {
@@ -279,7 +352,7 @@ export function alertDefinitions(input: MetricsRulesInput): AlertDefinition[] {
             severity: "critical",
             expr: `${errorRatioExpr(r, RATE_WINDOW)} > ${formatNumber(input.errorRateThreshold)}`,
             for: input.errorRateFor,
-            resultLabels: r.groupBy,
+            resultLabels: r.aggregation,
             valueFormat: "percentage",
             annotations: (label, value) => ({
                 summary: `High HTTP 5xx ratio on ${where(label)}`,
@@ -291,9 +364,9 @@ export function alertDefinitions(input: MetricsRulesInput): AlertDefinition[] {
             name: ALERTS.highLatencyP95,
             severity: "warning",
             // histogram_quantile over zero-rate buckets is NaN, and NaN > x is false: no traffic, no alert.
-            expr: `histogram_quantile(0.95, sum ${by([...r.groupBy, "le"])} (rate(${r.latencyBuckets}[${RATE_WINDOW}]))) > ${formatNumber(input.latencyP95ThresholdSeconds)}`,
+            expr: `histogram_quantile(0.95, sum ${by([...r.aggregation, "le"])} (rate(${r.latencyBuckets}[${RATE_WINDOW}]))) > ${formatNumber(input.latencyP95ThresholdSeconds)}`,
             for: input.latencyFor,
-            resultLabels: r.groupBy,
+            resultLabels: r.aggregation,
             valueFormat: "duration",
             annotations: (label, value) => ({
                 summary: `High p95 latency on ${where(label)}`,
@@ -319,7 +392,7 @@ export function alertDefinitions(input: MetricsRulesInput): AlertDefinition[] {
             severity: fast.severity,
             expr: burnExpr(fast),
             for: fast.for,
-            resultLabels: r.groupBy,
+            resultLabels: r.aggregation,
             valueFormat: "percentage",
             annotations: (label, value) => ({
                 summary: `${where(label)} is burning its error budget fast`,
@@ -332,7 +405,7 @@ export function alertDefinitions(input: MetricsRulesInput): AlertDefinition[] {
             severity: slow.severity,
             expr: burnExpr(slow),
             for: slow.for,
-            resultLabels: r.groupBy,
+            resultLabels: r.aggregation,
             valueFormat: "percentage",
             annotations: (label, value) => ({
                 summary: `${where(label)} is burning its error budget`,

@@ -28,6 +28,39 @@ export const LOKI_TENANT_HEADER = "X-Scope-OrgID";
 /** Spreads replicas across availability zones, so a zone outage leaves a replica running. */
 export const ANTI_AFFINITY_TOPOLOGY_KEY = "topology.kubernetes.io/zone";
 
+/** Grafana's unauthenticated health endpoint (200 when its database answers): what the load balancer probes. */
+export const GRAFANA_HEALTH_PATH = "/api/health";
+
+/**
+ * Annotations of Grafana's Ingress for the AWS Load Balancer Controller (its guide "Redirect
+ * Traffic from HTTP to HTTPS" and the Ingress annotations reference): an internet-facing ALB
+ * sending to pod IPs, TLS with the ACM certificate on 443, and an HTTP listener on 80 whose only
+ * action is the redirect (`ssl-redirect` needs both ports in `listen-ports`). The target group
+ * probes Grafana's health endpoint rather than `/`, which answers with a redirect to the login page.
+ */
+export function grafanaAlbAnnotations(certificateArn: string): Record<string, string> {
+    return {
+        "alb.ingress.kubernetes.io/scheme": "internet-facing",
+        "alb.ingress.kubernetes.io/target-type": "ip",
+        "alb.ingress.kubernetes.io/certificate-arn": certificateArn,
+        "alb.ingress.kubernetes.io/listen-ports": JSON.stringify([{ HTTP: 80 }, { HTTPS: 443 }]),
+        "alb.ingress.kubernetes.io/ssl-redirect": "443",
+        "alb.ingress.kubernetes.io/healthcheck-path": GRAFANA_HEALTH_PATH,
+    };
+}
+
+/**
+ * Helm keeps an object annotated so when its release is uninstalled or replaced. Deleting a CRD
+ * deletes every object of its kind: all Prometheus, Alertmanager, ServiceMonitor and
+ * PrometheusRule objects in the cluster, the applications' included.
+ */
+export const HELM_KEEP_ANNOTATION = { "helm.sh/resource-policy": "keep" } as const;
+
+/** Values of the prometheus-operator-crds release: every CRD outlives the release. */
+export function buildPrometheusOperatorCrdsValues(): { readonly crds: { readonly annotations: Readonly<Record<string, string>> } } {
+    return { crds: { annotations: { ...HELM_KEEP_ANNOTATION } } };
+}
+
 /** CPU and memory quantities. */
 export interface ResourceQuantities {
     /** CPU, e.g. "500m". */
@@ -42,6 +75,34 @@ export interface ResourceRequirements {
     readonly requests: ResourceQuantities;
     /** Limits (memory limit recommended; CPU limit optional). */
     readonly limits?: ResourceQuantities;
+}
+
+/**
+ * Container resources of every kube-prometheus-stack component besides Prometheus itself (whose
+ * size is the `metrics.resources` setting). The chart and its subcharts request nothing by default.
+ */
+export interface KpsComponentResources {
+    /** Alertmanager (per replica). */
+    readonly alertmanager: ResourceRequirements;
+    /**
+     * The config-reloader the operator injects into every Prometheus and Alertmanager pod, as a
+     * sidecar and as an init container (the operator's `--config-reloader-*` flags).
+     */
+    readonly configReloader: ResourceRequirements;
+    /** The Prometheus operator. */
+    readonly operator: ResourceRequirements;
+    /** The operator's admission-webhook certificate Jobs (run at install and upgrade). */
+    readonly webhookJobs: ResourceRequirements;
+    /** kube-state-metrics (grows with the number of Kubernetes objects). */
+    readonly kubeStateMetrics: ResourceRequirements;
+    /** node-exporter (one per node). */
+    readonly nodeExporter: ResourceRequirements;
+    /** Grafana server. */
+    readonly grafana: ResourceRequirements;
+    /** Each of Grafana's dashboard and datasource sidecars. */
+    readonly grafanaSidecar: ResourceRequirements;
+    /** Grafana's init container that hands its volume to the grafana user. */
+    readonly grafanaInitChownData: ResourceRequirements;
 }
 
 /** Settings of the kube-prometheus-stack release. */
@@ -64,6 +125,11 @@ export interface KpsValuesInput {
         readonly volumeSizeGiB: number;
         /** Container resources. */
         readonly resources: ResourceRequirements;
+        /**
+         * Scrape interval, also the rule evaluation interval: the alert rules' rate windows and
+         * their promtool tests assume samples and evaluations at this step (rules.ts).
+         */
+        readonly scrapeInterval: string;
     };
     /** Alertmanager. */
     readonly alertmanager: {
@@ -109,6 +175,8 @@ export interface KpsValuesInput {
     readonly pdb: boolean;
     /** Secret with the receiver credentials, mounted into Alertmanager (endpoints.kps.receiverSecretName). */
     readonly receiverSecretName: string;
+    /** Requests and limits of the other components. */
+    readonly resources: KpsComponentResources;
 }
 
 /** A Grafana provisioned datasource (the subset used here). */
@@ -172,6 +240,19 @@ export interface KpsValues {
         /** Alertmanager custom resource spec. */
         readonly alertmanagerSpec: Readonly<Record<string, unknown>>;
     };
+    /** The operator, the config-reloader it injects, and its webhook certificate Jobs. */
+    readonly prometheusOperator: {
+        /** The operator's container. */
+        readonly resources: ResourceRequirements;
+        /** Passed to the operator as `--config-reloader-*` flags. */
+        readonly prometheusConfigReloader: { readonly resources: ResourceRequirements };
+        /** kube-webhook-certgen Jobs. */
+        readonly admissionWebhooks: { readonly patch: { readonly resources: ResourceRequirements } };
+    };
+    /** kube-state-metrics subchart. */
+    readonly "kube-state-metrics": { readonly resources: ResourceRequirements };
+    /** node-exporter subchart. */
+    readonly "prometheus-node-exporter": { readonly resources: ResourceRequirements };
     /** Grafana subchart. */
     readonly grafana: Readonly<Record<string, unknown>> & {
         /** Datasources besides the sidecar's Prometheus and Alertmanager. */
@@ -231,6 +312,7 @@ export function buildKubePrometheusStackValues(input: KpsValuesInput): KpsValues
         podAntiAffinityTopologyKey: ANTI_AFFINITY_TOPOLOGY_KEY,
     };
     const g = input.grafana;
+    const r = input.resources;
 
     return {
         fullnameOverride: kps.fullname,
@@ -258,6 +340,10 @@ export function buildKubePrometheusStackValues(input: KpsValuesInput): KpsValues
                 replicas: input.prometheus.replicas,
                 replicaExternalLabelName: PROMETHEUS_REPLICA_LABEL,
                 externalLabels: { [CLUSTER_LABEL]: input.clusterName, [ENVIRONMENT_LABEL]: input.environment },
+                // Rules are evaluated as often as series are scraped: a rate window that covers 4
+                // scrapes then also covers 4 evaluations (rules.ts checks the windows).
+                scrapeInterval: input.prometheus.scrapeInterval,
+                evaluationInterval: input.prometheus.scrapeInterval,
                 retention: input.prometheus.retention,
                 retentionSize: input.prometheus.retentionSize,
                 storageSpec: volumeClaimTemplate(input.storageClass, input.prometheus.volumeSizeGiB),
@@ -279,12 +365,22 @@ export function buildKubePrometheusStackValues(input: KpsValuesInput): KpsValues
                 replicas: input.alertmanager.replicas,
                 storage: volumeClaimTemplate(input.storageClass, input.alertmanager.volumeSizeGiB),
                 secrets: [input.receiverSecretName],
+                resources: r.alertmanager,
                 ...(input.alertmanager.externalUrl ? { externalUrl: input.alertmanager.externalUrl } : {}),
                 ...antiAffinity,
             },
         },
+        prometheusOperator: {
+            resources: r.operator,
+            prometheusConfigReloader: { resources: r.configReloader },
+            admissionWebhooks: { patch: { resources: r.webhookJobs } },
+        },
+        "kube-state-metrics": { resources: r.kubeStateMetrics },
+        "prometheus-node-exporter": { resources: r.nodeExporter },
         grafana: {
             fullnameOverride: kps.grafana.fullname,
+            resources: r.grafana,
+            initChownData: { resources: r.grafanaInitChownData },
             admin: {
                 existingSecret: g.adminSecretName,
                 userKey: GRAFANA_ADMIN_USER_KEY,
@@ -317,6 +413,8 @@ export function buildKubePrometheusStackValues(input: KpsValuesInput): KpsValues
                   }
                 : {}),
             sidecar: {
+                // One setting for every sidecar container of the chart.
+                resources: r.grafanaSidecar,
                 dashboards: {
                     enabled: true,
                     label: GRAFANA_DASHBOARD_SIDECAR.label,
