@@ -176,6 +176,32 @@ describe("kube-prometheus-stack values", function () {
         assert.deepEqual(spec(prod).resources, input("prod").prometheus.resources);
     });
 
+    it("scrapes and evaluates rules at the same interval", function () {
+        for (const [v, env] of [
+            [dev, "dev"],
+            [prod, "prod"],
+        ] as const) {
+            const spec = v.prometheus.prometheusSpec;
+            assert.equal(spec.scrapeInterval, input(env).prometheus.scrapeInterval);
+            assert.equal(spec.evaluationInterval, spec.scrapeInterval);
+        }
+    });
+
+    it("gives every other component, sidecars and operator-injected containers included, its own resources", function () {
+        const r = COMPONENT_RESOURCES;
+        const g = prod.grafana;
+        const resourcesOf = (key: string): unknown => (g[key] as { resources?: unknown } | undefined)?.resources;
+        assert.deepEqual(prod.alertmanager.alertmanagerSpec.resources, r.alertmanager);
+        assert.deepEqual(prod.prometheusOperator.resources, r.operator);
+        assert.deepEqual(prod.prometheusOperator.prometheusConfigReloader.resources, r.configReloader);
+        assert.deepEqual(prod.prometheusOperator.admissionWebhooks.patch.resources, r.webhookJobs);
+        assert.deepEqual(prod["kube-state-metrics"].resources, r.kubeStateMetrics);
+        assert.deepEqual(prod["prometheus-node-exporter"].resources, r.nodeExporter);
+        assert.deepEqual(g.resources, r.grafana);
+        assert.deepEqual(resourcesOf("sidecar"), r.grafanaSidecar);
+        assert.deepEqual(resourcesOf("initChownData"), r.grafanaInitChownData);
+    });
+
     it("labels every series with cluster and environment, and names the replica label", function () {
         const spec = prod.prometheus.prometheusSpec;
         assert.deepEqual(spec.externalLabels, { [CLUSTER_LABEL]: "plg-prod", [ENVIRONMENT_LABEL]: "prod" });
