@@ -141,7 +141,10 @@ describe("logs: other tenants and modes", () => {
     });
 
     it("runs distributed mode with every microservice and no single binary, replication 3", async () => {
-        const g = await runStack("prod", { settings: { logs: { mode: "distributed" } } });
+        // Distributed Loki needs more than the prod profile's nodes (the capacity check refuses them).
+        const nodeGroups = [{ name: "system", instanceTypes: ["m6i.2xlarge"], capacityType: "ON_DEMAND", minSize: 3, desiredSize: 3, maxSize: 6, diskSizeGiB: 100, labels: {} }];
+        const cluster = { name: "plg-prod", endpoint: { publicAccessCidrs: ["203.0.113.0/24"] }, adminPrincipalArns: ["arn:aws:iam::123456789012:role/PlatformAdmin"], nodeGroups };
+        const g = await runStack("prod", { settings: { logs: { mode: "distributed" }, cluster } });
         const values = g.releaseValues(loki.release);
         assert.equal(values.deploymentMode, "Distributed");
         assert.equal(at(values, "singleBinary.replicas"), 0);

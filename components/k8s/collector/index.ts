@@ -23,6 +23,11 @@ export function alloyConfigInput(settings: Settings): AlloyConfigInput {
     return { clusterName: clusterNameOf(settings), tenantId: settings.logs.tenantId, pushUrl: urls.lokiPush };
 }
 
+/** The Alloy release's values for these settings (pure: also read by the capacity estimate). */
+export function alloyValues(settings: Settings): Record<string, unknown> {
+    return buildAlloyValues({ configText: buildAlloyConfig(alloyConfigInput(settings)), ...RESOURCES[settings.environment], serviceMonitor: true });
+}
+
 export interface CollectorArgs {
     /** Validated stack settings. */
     readonly settings: Settings;
@@ -38,11 +43,7 @@ export class Collector extends pulumi.ComponentResource {
 
     constructor(name: string, args: CollectorArgs, opts?: pulumi.ComponentResourceOptions) {
         super("plg:k8s:Collector", name, {}, opts);
-        const values = buildAlloyValues({
-            configText: buildAlloyConfig(alloyConfigInput(args.settings)),
-            ...RESOURCES[args.settings.environment],
-            serviceMonitor: true,
-        });
+        const values = alloyValues(args.settings);
         this.release = chartRelease(
             `${name}-alloy`,
             "alloy",
