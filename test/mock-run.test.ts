@@ -93,7 +93,7 @@ describe("mock runner", () => {
             [[resourceKey(named(r, "templated")), "inputs.policy"]],
         );
         const baked: RunResult = {
-            resources: [{ type: "t:i:R", name: "r", inputs: { a: `arn:aws:s3:::${UNKNOWN}/*`, b: UNKNOWN, [`k-${UNKNOWN}`]: 1 }, options: {}, custom: true, registered: true, dependencies: [] }],
+            resources: [{ type: "t:i:R", name: "r", inputs: { a: `arn:aws:s3:::${UNKNOWN}/*`, b: UNKNOWN, [`k-${UNKNOWN}`]: 1 }, options: {}, custom: true, registered: true, dependencies: [], propertyDependencies: {} }],
             outputs: { url: `https://${UNKNOWN}` },
             evaluationMs: 0,
         };

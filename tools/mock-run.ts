@@ -79,6 +79,11 @@ export interface RecordedResource {
      * resources under it), its provider, and its parent (a component's own dependencies hold its children).
      */
     dependencies: string[];
+    /**
+     * Per input property, the keys (resourceKey) of the resources its value came from, as the SDK
+     * registers them (what CrossGuard gives a stack policy as `propertyDependencies`).
+     */
+    propertyDependencies: Record<string, string[]>;
 }
 
 export interface RunResult {
@@ -240,6 +245,7 @@ interface RegisterRequest {
     getParent(): string;
     getProvider(): string;
     getDependenciesList(): string[];
+    getPropertydependenciesMap(): { forEach(cb: (deps: { getUrnsList(): string[] }, property: string) => void): void };
 }
 
 interface MonitorWithRegister {
@@ -325,9 +331,15 @@ export async function runUnderMocks(opts: RunOptions): Promise<RunResult> {
     );
     pulumi.runtime.setAllConfig(opts.config, opts.secretKeys);
     const dependencies = new Map<string, string[]>();
+    const propertyDependencies = new Map<string, Record<string, string[]>>();
     observeRegistrations((req) => {
         const refs = [...req.getDependenciesList(), req.getProvider(), req.getParent()].filter((x) => x !== "");
         dependencies.set(key(req.getType(), req.getName()), [...new Set(refs.map(keyOfUrn))]);
+        const byProperty: Record<string, string[]> = {};
+        req.getPropertydependenciesMap().forEach((deps, property) => {
+            byProperty[property] = [...new Set(deps.getUrnsList().map(keyOfUrn))];
+        });
+        propertyDependencies.set(key(req.getType(), req.getName()), byProperty);
     });
 
     const started = Date.now();
@@ -355,6 +367,7 @@ export async function runUnderMocks(opts: RunOptions): Promise<RunResult> {
                     custom: true,
                     registered: false,
                     dependencies: [],
+                    propertyDependencies: {},
                 });
                 return undefined;
             });
@@ -378,6 +391,9 @@ export async function runUnderMocks(opts: RunOptions): Promise<RunResult> {
     for (const [k, rec] of records) {
         // The stack itself is not recorded; every other reference is a recorded resource.
         rec.dependencies = (dependencies.get(k) ?? []).filter((d) => records.has(d));
+        rec.propertyDependencies = Object.fromEntries(
+            Object.entries(propertyDependencies.get(k) ?? {}).map(([p, ds]) => [p, ds.filter((d) => records.has(d))]),
+        );
     }
     const resolved = await resolveOutputs(outputs);
     return { resources: order.map((k) => records.get(k) as RecordedResource), outputs: resolved, evaluationMs };
