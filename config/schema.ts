@@ -2,14 +2,18 @@ import { z } from "zod";
 import { ADDON_VERSION_PATTERN, type AddonName, CLUSTER_ADDONS } from "../components/aws/cluster-builders";
 import {
     CLOUDWATCH_RETENTION_DAYS,
+    MAX_USER_TAGS,
     acmCertificateArn,
     awsRegion,
+    awsTagKey,
+    awsTagValue,
     byteSize,
     cidr,
     dnsLabel,
     duration,
+    durationOrZero,
+    eksClusterName,
     hostname,
-    httpsUrl,
     iamPrincipalArn,
     iamRoleArn,
     kubernetesLabels,
@@ -17,6 +21,11 @@ import {
     lokiTenantId,
     oidcProviderArn,
     positiveInt,
+    runbookBaseUrl,
+    subnetId,
+    text,
+    uniqueList,
+    vpcId,
 } from "./validators";
 
 /**
@@ -32,8 +41,9 @@ const awsSchema = z
     .strictObject({
         region: awsRegion.describe("AWS region every resource is created in."),
         tags: z
-            .record(z.string().min(1).max(128), z.string().max(256))
-            .describe("Tags added to every AWS resource (provider default tags)."),
+            .record(awsTagKey, awsTagValue)
+            .refine((tags) => Object.keys(tags).length <= MAX_USER_TAGS, { message: `expected at most ${MAX_USER_TAGS} tags (AWS allows 50 a resource; the program adds up to 5)` })
+            .describe("Tags added to every AWS resource (provider default tags); the aws: prefix is AWS's own."),
     })
     .describe("AWS account-level settings.");
 
@@ -44,23 +54,23 @@ const createNetwork = z.strictObject({
     natGateways: z
         .enum(["perAz", "single"], { message: "expected perAz or single" })
         .describe("One NAT gateway per AZ (HA) or a single shared one (cheaper)."),
-    privateSubnetCidrs: z
-        .array(cidr)
+    privateSubnetCidrs: uniqueList(cidr, "CIDR")
         .optional()
         .describe("Explicit private subnet CIDRs, one per AZ; computed from the VPC CIDR when absent."),
-    publicSubnetCidrs: z
-        .array(cidr)
+    publicSubnetCidrs: uniqueList(cidr, "CIDR")
         .optional()
         .describe("Explicit public subnet CIDRs, one per AZ; computed from the VPC CIDR when absent."),
 });
 
-const subnetId = z.string().regex(/^subnet-[0-9a-f]{8,17}$/, { message: "expected a subnet id such as subnet-0123456789abcdef0" });
-
 const existingNetwork = z.strictObject({
     mode: z.literal("existing").describe("Use an existing VPC; nothing network-related is created."),
-    vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, { message: "expected a VPC id such as vpc-0123456789abcdef0" }),
-    privateSubnetIds: z.array(subnetId).describe("Private subnets for nodes (at least 2, in different AZs)."),
-    publicSubnetIds: z.array(subnetId).describe("Public subnets for internet-facing load balancers (may be empty)."),
+    vpcId,
+    privateSubnetIds: uniqueList(subnetId, "subnet").describe("Private subnets for nodes (at least 2, in different AZs)."),
+    publicSubnetIds: uniqueList(subnetId, "subnet")
+        .default([])
+        .describe(
+            "Optional: the VPC's public subnets, checked (each once, none also private) but not used to place anything; internet-facing load balancers find public subnets by their kubernetes.io/role/elb tag.",
+        ),
 });
 
 const networkSchema = z
@@ -70,7 +80,7 @@ const networkSchema = z
 const nodeGroupSchema = z.strictObject({
     name: dnsLabel.describe("Node group name (suffix of the AWS node group name)."),
     instanceTypes: z
-        .array(z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { message: "expected an EC2 instance type such as m6i.large" }))
+        .array(text(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, "expected an EC2 instance type such as m6i.large"))
         .min(1, { message: "expected at least one instance type" }),
     capacityType: z.enum(["ON_DEMAND", "SPOT"], { message: "expected ON_DEMAND or SPOT" }),
     minSize: positiveInt(0, 100),
@@ -86,19 +96,22 @@ const nodeGroupSchema = z.strictObject({
         ),
 });
 
-const addonVersion = z.string().regex(ADDON_VERSION_PATTERN, { message: "expected an EKS add-on version such as v1.21.1-eksbuild.7" });
+const addonVersion = text(ADDON_VERSION_PATTERN, "expected an EKS add-on version such as v1.21.1-eksbuild.7");
 
 /** Optional per-stack override of each add-on's pinned version. */
 const addonVersionsSchema = z.strictObject(
     Object.fromEntries(CLUSTER_ADDONS.map((a) => [a.name, addonVersion.optional()])) as Record<AddonName, z.ZodOptional<typeof addonVersion>>,
 );
 
+const RETENTION_EXPECTED = `expected days CloudWatch Logs can keep (${CLOUDWATCH_RETENTION_DAYS.join(", ")})`;
+
 const clusterSchema = z
     .strictObject({
-        name: z
-            .string()
-            .regex(/^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/, { message: "expected an EKS cluster name (letters, digits, - and _; at most 100)" })
-            .describe("EKS cluster name; also the `cluster` label on every metric and log line."),
+        name: eksClusterName
+            .optional()
+            .describe(
+                "EKS cluster name; also the `cluster` label on every metric and log line. Required unless the cluster is brought (cluster.existing), whose name is used instead.",
+            ),
         kubernetesVersion: z
             .enum(SUPPORTED_KUBERNETES_VERSIONS, { message: `expected one of ${SUPPORTED_KUBERNETES_VERSIONS.join(", ")}` })
             .describe("Pinned Kubernetes minor version."),
@@ -111,10 +124,8 @@ const clusterSchema = z
                 .describe("The machine running `pulumi up` reaches the VPC (VPN, peering, in-VPC runner); required for a private-only endpoint."),
         }),
         logRetentionDays: z
-            .number()
-            .refine((n) => (CLOUDWATCH_RETENTION_DAYS as readonly number[]).includes(n), {
-                message: `expected a CloudWatch retention value (${CLOUDWATCH_RETENTION_DAYS.join(", ")})`,
-            })
+            .number({ message: RETENTION_EXPECTED })
+            .refine((n) => (CLOUDWATCH_RETENTION_DAYS as readonly number[]).includes(n), { message: RETENTION_EXPECTED })
             .describe("Retention of the control-plane log group."),
         nodeGroups: z.array(nodeGroupSchema).min(1, { message: "expected at least one node group" }),
         addonVersions: addonVersionsSchema.describe(
@@ -131,7 +142,7 @@ const clusterSchema = z
             .describe("How pods get AWS credentials: EKS Pod Identity (default) or IRSA."),
         existing: z
             .strictObject({
-                name: z.string().min(1).describe("Name of the existing EKS cluster to install into."),
+                name: eksClusterName.describe("Name of the existing EKS cluster to install into; also the `cluster` label."),
                 oidcProviderArn: oidcProviderArn.optional().describe("IAM OIDC provider of the cluster (IRSA only); looked up when absent."),
                 kubeconfigContext: z.string().optional().describe("Context name written in the generated kubeconfig."),
                 roleArn: iamRoleArn.optional().describe("Role assumed by `aws eks get-token` to reach the cluster."),
@@ -142,8 +153,8 @@ const clusterSchema = z
     .describe("The EKS cluster.");
 
 const resourcesSchema = z.strictObject({
-    cpu: z.string().regex(/^\d+(\.\d+)?m?$/, { message: "expected a CPU quantity such as 500m or 2" }),
-    memory: z.string().regex(/^\d+(Ki|Mi|Gi|Ti)$/, { message: "expected a memory quantity such as 512Mi or 4Gi" }),
+    cpu: text(/^\d+(\.\d+)?m?$/, "expected a CPU quantity such as 500m or 2"),
+    memory: text(/^\d+(Ki|Mi|Gi|Ti)$/, "expected a memory quantity such as 512Mi or 4Gi"),
 });
 
 const metricsSchema = z
@@ -187,7 +198,7 @@ const logsSchema = z
             ingestionBurstMb: positiveInt(1, 2000),
             maxGlobalStreamsPerUser: positiveInt(100, 10_000_000),
             maxLabelNamesPerSeries: positiveInt(5, 30),
-            maxQueryLength: duration,
+            maxQueryLength: durationOrZero.describe("Longest time range a query may cover; 0 lifts the limit."),
             maxQueryParallelism: positiveInt(1, 512),
             maxEntriesLimitPerQuery: positiveInt(100, 100_000),
         }),
@@ -198,26 +209,39 @@ const logsSchema = z
     })
     .describe("Loki.");
 
+const RATIO_EXPECTED = "expected a ratio between 0 and 1 (both excluded), such as 0.05";
+const LATENCY_EXPECTED = "expected seconds above 0 and at most 600, such as 0.5";
+
 const alertingSchema = z
     .strictObject({
-        groupBy: z.array(labelName).min(1).describe("Labels Alertmanager groups notifications by."),
-        groupWait: duration,
-        groupInterval: duration,
-        repeatInterval: duration,
+        groupBy: uniqueList(labelName, "label")
+            .min(1, { message: "expected at least one label" })
+            .describe("Labels Alertmanager groups notifications by, each once."),
+        groupWait: durationOrZero.describe("Wait before the first notification of a new group; 0s sends at once."),
+        groupInterval: duration.describe("Wait before notifying about alerts added to a group (above zero: Alertmanager refuses 0)."),
+        repeatInterval: duration.describe("Wait before re-sending a still-firing notification (at least groupInterval)."),
         slack: z.strictObject({
             enabled: z.boolean(),
-            channel: z.string().regex(/^#[a-z0-9_-]{1,80}$/, { message: "expected a Slack channel such as #alerts" }),
+            channel: text(/^#[a-z0-9_-]{1,80}$/, "expected a Slack channel such as #alerts (quoted in YAML: a bare # starts a comment)"),
         }),
         pagerduty: z.strictObject({ enabled: z.boolean().describe("Page on critical alerts (needs secret pagerdutyRoutingKey).") }),
         httpStatusLabel: labelName.describe("Label of http_requests_total holding the HTTP status code."),
-        errorRateThreshold: z.number().gt(0).lt(1).describe("5xx ratio above which HighErrorRate fires."),
-        latencyP95ThresholdSeconds: z.number().gt(0).max(600),
+        errorRateThreshold: z
+            .number({ message: RATIO_EXPECTED })
+            .gt(0, { message: RATIO_EXPECTED })
+            .lt(1, { message: RATIO_EXPECTED })
+            .describe("5xx ratio above which HighErrorRate fires."),
+        latencyP95ThresholdSeconds: z
+            .number({ message: LATENCY_EXPECTED })
+            .gt(0, { message: LATENCY_EXPECTED })
+            .max(600, { message: LATENCY_EXPECTED })
+            .describe("p95 latency above which HighLatencyP95 fires."),
         availabilityObjective: z
             .number({ message: "expected a ratio such as 0.999" })
             .min(0.95, { message: "expected a ratio from 0.95 to 0.99999" })
             .max(0.99999, { message: "expected a ratio from 0.95 to 0.99999" })
             .describe("SLO availability objective for burn-rate alerts."),
-        runbookBaseUrl: httpsUrl.describe("Base URL of the runbooks; each alert links <base>/<alert>."),
+        runbookBaseUrl: runbookBaseUrl.describe("Base URL of the runbooks; each alert links <base>/<alert>."),
     })
     .describe("Alert rules and Alertmanager routing.");
 

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { ClusterSettings, Settings } from "../../config";
+import { type ClusterSettings, type Settings, clusterNameOf } from "../../config";
 import {
     type AddonName,
     CLUSTER_ADDONS,
@@ -144,6 +144,8 @@ export class EksCluster extends pulumi.ComponentResource {
     ): { core: ClusterCore; network?: Network; cluster: aws.eks.Cluster; nodeGroups: aws.eks.NodeGroup[]; launchTemplates: aws.ec2.LaunchTemplate[] } {
         const s = args.settings;
         const c = s.cluster;
+        // A created cluster always has cluster.name (config/checks.ts requires it without cluster.existing).
+        const clusterName = clusterNameOf(s);
         const prod = s.environment === "prod";
         const tags = args.tags ?? {};
         // Losing the cluster or its secrets key in prod is not undoable: make `pulumi destroy` refuse.
@@ -158,7 +160,7 @@ export class EksCluster extends pulumi.ComponentResource {
         if (s.network.mode === "create") {
             network = new Network(
                 `${name}-network`,
-                { settings: s.network, clusterName: c.name, region: s.aws.region, partition, provider: args.provider, tags },
+                { settings: s.network, clusterName, region: s.aws.region, partition, provider: args.provider, tags },
                 { parent: this },
             );
             vpcId = network.vpcId;
@@ -172,24 +174,24 @@ export class EksCluster extends pulumi.ComponentResource {
         const secretsKey = new aws.kms.Key(
             `${name}-secrets-key`,
             {
-                description: `Envelope encryption of Kubernetes secrets in EKS cluster ${c.name}`,
+                description: `Envelope encryption of Kubernetes secrets in EKS cluster ${clusterName}`,
                 enableKeyRotation: true,
                 deletionWindowInDays: prod ? 30 : 7,
                 tags,
             },
             { ...awsOpts, ...keep },
         );
-        new aws.kms.Alias(`${name}-secrets-key-alias`, { name: `alias/eks/${c.name}-secrets`, targetKeyId: secretsKey.keyId }, awsOpts);
+        new aws.kms.Alias(`${name}-secrets-key-alias`, { name: `alias/eks/${clusterName}-secrets`, targetKeyId: secretsKey.keyId }, awsOpts);
         const logGroup = new aws.cloudwatch.LogGroup(
             `${name}-control-plane-logs`,
-            { name: controlPlaneLogGroupName(c.name), retentionInDays: c.logRetentionDays, tags },
+            { name: controlPlaneLogGroupName(clusterName), retentionInDays: c.logRetentionDays, tags },
             awsOpts,
         );
 
         // Control-plane role: the EKS managed policy, plus use of the secrets key only.
         const clusterRole = new aws.iam.Role(
             `${name}-cluster-role`,
-            { description: `EKS control plane of ${c.name}`, assumeRolePolicy: JSON.stringify(serviceTrustPolicy("eks.amazonaws.com")), tags },
+            { description: `EKS control plane of ${clusterName}`, assumeRolePolicy: JSON.stringify(serviceTrustPolicy("eks.amazonaws.com")), tags },
             awsOpts,
         );
         const clusterRolePolicies: pulumi.Resource[] = CLUSTER_ROLE_MANAGED_POLICIES.map(
@@ -211,7 +213,7 @@ export class EksCluster extends pulumi.ComponentResource {
         const cluster = new aws.eks.Cluster(
             `${name}-cluster`,
             {
-                name: c.name,
+                name: clusterName,
                 version: c.kubernetesVersion,
                 roleArn: clusterRole.arn,
                 accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: false },
@@ -233,7 +235,7 @@ export class EksCluster extends pulumi.ComponentResource {
         );
         const issuer = cluster.identities.apply((ids) => {
             const url = ids[0]?.oidcs?.[0]?.issuer;
-            if (url === undefined) throw new Error(`EKS cluster ${c.name} reports no OIDC issuer`);
+            if (url === undefined) throw new Error(`EKS cluster ${clusterName} reports no OIDC issuer`);
             return url;
         });
 
@@ -261,7 +263,7 @@ export class EksCluster extends pulumi.ComponentResource {
         // Node role: exactly the managed policies a worker node needs.
         const nodeRole = new aws.iam.Role(
             `${name}-node-role`,
-            { description: `EKS managed nodes of ${c.name}`, assumeRolePolicy: JSON.stringify(serviceTrustPolicy("ec2.amazonaws.com")), tags },
+            { description: `EKS managed nodes of ${clusterName}`, assumeRolePolicy: JSON.stringify(serviceTrustPolicy("ec2.amazonaws.com")), tags },
             awsOpts,
         );
         const nodeRolePolicies = NODE_ROLE_MANAGED_POLICIES.map(
@@ -300,7 +302,7 @@ export class EksCluster extends pulumi.ComponentResource {
         const nodeVolumeKey = new aws.kms.Key(
             `${name}-node-volume-key`,
             {
-                description: `Root volumes of the managed nodes of EKS cluster ${c.name}`,
+                description: `Root volumes of the managed nodes of EKS cluster ${clusterName}`,
                 enableKeyRotation: true,
                 deletionWindowInDays: prod ? 30 : 7,
                 policy: pulumi.all([partition, identity.accountId]).apply(([p, account]) => JSON.stringify(nodeVolumeKeyPolicy(p, account))),
@@ -308,16 +310,16 @@ export class EksCluster extends pulumi.ComponentResource {
             },
             { ...awsOpts, ...keep },
         );
-        new aws.kms.Alias(`${name}-node-volume-key-alias`, { name: `alias/eks/${c.name}-node-volumes`, targetKeyId: nodeVolumeKey.keyId }, awsOpts);
+        new aws.kms.Alias(`${name}-node-volume-key-alias`, { name: `alias/eks/${clusterName}-node-volumes`, targetKeyId: nodeVolumeKey.keyId }, awsOpts);
 
         const launchTemplates: aws.ec2.LaunchTemplate[] = [];
         const nodeGroups: aws.eks.NodeGroup[] = [];
         for (const g of c.nodeGroups) {
-            const lt = nodeLaunchTemplateSpec({ diskSizeGiB: g.diskSizeGiB, kmsKeyArn: nodeVolumeKey.arn, name: `${c.name}-${g.name}`, tags });
+            const lt = nodeLaunchTemplateSpec({ diskSizeGiB: g.diskSizeGiB, kmsKeyArn: nodeVolumeKey.arn, name: `${clusterName}-${g.name}`, tags });
             const launchTemplate = new aws.ec2.LaunchTemplate(
                 `${name}-ng-${g.name}-lt`,
                 {
-                    description: `Managed node group ${g.name} of EKS cluster ${c.name}`,
+                    description: `Managed node group ${g.name} of EKS cluster ${clusterName}`,
                     metadataOptions: lt.metadataOptions,
                     blockDeviceMappings: lt.blockDeviceMappings,
                     tagSpecifications: lt.tagSpecifications,
@@ -344,7 +346,7 @@ export class EksCluster extends pulumi.ComponentResource {
                             // No autoscaler runs: the configured sizes are the truth and every `up` applies them.
                             scalingConfig: { minSize: g.minSize, desiredSize: g.desiredSize, maxSize: g.maxSize },
                             updateConfig: { maxUnavailable: 1 },
-                            tags: { ...tags, Name: `${c.name}-${g.name}${slice.suffix}` },
+                            tags: { ...tags, Name: `${clusterName}-${g.name}${slice.suffix}` },
                         },
                         { ...awsOpts, dependsOn: [...nodeRolePolicies, ...beforeNodes] },
                     ),

@@ -29,20 +29,27 @@ const UNIT_MS: Record<string, number> = {
     y: 31_536_000_000,
 };
 
-/** Parses a Prometheus duration ("90s", "1h30m", "0s") into milliseconds; throws on anything else. */
+/**
+ * Prometheus's own duration grammar (prometheus/common model.ParseDuration, which Prometheus,
+ * Alertmanager and Loki all use): units y w d h m s ms, each at most once, largest first, or a bare
+ * "0". So "1h30m" is a duration and "1d1w" or "1h30d" are not.
+ */
+const DURATION = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/;
+const DURATION_UNITS = ["y", "w", "d", "h", "m", "s", "ms"] as const;
+/** model.ParseDuration refuses what overflows Go's time.Duration (int64 nanoseconds). */
+const MAX_DURATION_MS = 9_223_372_036_854;
+
+/** Parses a Prometheus duration ("90s", "1h30m", "0s", "0") into milliseconds; throws on anything else. */
 export function parseDuration(text: string): number {
-    const re = /(\d+)(ms|s|m|h|d|w|y)/y;
+    if (text === "0") return 0;
+    const m = DURATION.exec(text);
+    if (text.length === 0 || !m) throw new Error(`"${text}" is not a Prometheus duration`);
     let total = 0;
-    let pos = 0;
-    if (text.length === 0) throw new Error(`empty duration`);
-    while (pos < text.length) {
-        re.lastIndex = pos;
-        const m = re.exec(text);
-        const unit = m?.[2];
-        if (!m || m[1] === undefined || unit === undefined) throw new Error(`"${text}" is not a Prometheus duration`);
-        total += Number(m[1]) * (UNIT_MS[unit] ?? NaN);
-        pos = re.lastIndex;
-    }
+    DURATION_UNITS.forEach((unit, i) => {
+        const n = m[i + 1];
+        if (n !== undefined) total += Number(n) * (UNIT_MS[unit] ?? NaN);
+    });
+    if (total > MAX_DURATION_MS) throw new Error(`"${text}" is longer than a Prometheus duration can be`);
     return total;
 }
 
