@@ -150,22 +150,24 @@ export function main(): { environments: Record<string, EnvironmentOutputs> } {
         policyPacks: [{ name: pack.name, versionTag: version }],
     });
 
-    // A deliberate deploy's workflow exchanges GitHub's token for a short-lived Pulumi team token.
+    // Workflows exchange GitHub's OIDC token for a short-lived Pulumi team token: a deliberate
+    // deploy's job in the stack's GitHub environment; with the Actions delivery, every stack's
+    // environment and pull requests (their previews).
     if (cfg.githubActions.deployersTeam !== undefined) {
         const team = cfg.githubActions.deployersTeam;
+        const repo = cfg.repository.name;
+        const subjects = [
+            ...Object.entries(cfg.environments)
+                .filter(([, env]) => cfg.githubActions.enabled || env.deploy === "deliberate")
+                .map(([stack]) => `repo:${repo}:environment:${stack}`),
+            ...(cfg.githubActions.enabled ? [`repo:${repo}:pull_request`] : []),
+        ];
         new pulumiservice.OidcIssuer("github-issuer", {
             organization: cfg.organization,
             name: "github-actions",
             url: GITHUB_OIDC_URL,
             maxExpirationSeconds: 7200,
-            policies: Object.entries(cfg.environments)
-                .filter(([, env]) => env.deploy === "deliberate")
-                .map(([stack]) => ({
-                    decision: "allow" as const,
-                    tokenType: "team" as const,
-                    teamName: team,
-                    rules: { aud: `urn:pulumi:org:${cfg.organization}`, sub: `repo:${cfg.repository.name}:environment:${stack}` },
-                })),
+            policies: subjects.map((sub) => ({ decision: "allow" as const, tokenType: "team" as const, teamName: team, rules: { aud: `urn:pulumi:org:${cfg.organization}`, sub } })),
         });
     }
     return { environments };

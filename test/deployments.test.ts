@@ -235,12 +235,15 @@ describe("deployments program: Pulumi Deployments, ESC and keyless AWS for each 
         ]);
     });
 
-    it("a deliberate deploy's workflow gets a Pulumi team token only from the repository's prod GitHub environment", async function () {
+    it("workflows get a Pulumi team token only from this repository's GitHub environments and pull requests", async function () {
         const { resources } = await run();
         const issuer = inputsOf(resources.find((r) => r.type === "pulumiservice:index:OidcIssuer") as RecordedResource);
         assert.equal(issuer.url, "https://token.actions.githubusercontent.com");
-        assert.deepEqual(issuer.policies, [
-            { decision: "allow", tokenType: "team", teamName: "platform-deployers", rules: { aud: `urn:pulumi:org:${ORG}`, sub: `repo:${REPO}:environment:prod` } },
-        ]);
+        const policies = issuer.policies as { decision: string; tokenType: string; teamName: string; rules: { aud: string; sub: string } }[];
+        assert.deepEqual(
+            policies.map((p) => p.rules.sub),
+            [`repo:${REPO}:environment:dev`, `repo:${REPO}:environment:prod`, `repo:${REPO}:pull_request`],
+        );
+        for (const p of policies) assert.deepEqual([p.decision, p.tokenType, p.teamName, p.rules.aud], ["allow", "team", "platform-deployers", `urn:pulumi:org:${ORG}`]);
     });
 });
