@@ -1,17 +1,6 @@
 // Composition root: config -> platform -> stack outputs. Logic lives in program.ts and components/.
+// The stack outputs are main()'s object, key by key (see PlatformOutputs): an output that does not
+// apply to a stack is absent from it, never undefined (Pulumi would warn on every run).
 import { main } from "./program";
 
-const outputs = main();
-
-export const environment = outputs.environment;
-export const clusterName = outputs.clusterName;
-export const clusterEndpoint = outputs.clusterEndpoint;
-export const kubeconfig = outputs.kubeconfig;
-export const oidcIssuerUrl = outputs.oidcIssuerUrl;
-export const vpcId = outputs.vpcId;
-export const nodeRoleArn = outputs.nodeRoleArn;
-export const logsBucket = outputs.logsBucket;
-export const logsKmsKeyArn = outputs.logsKmsKeyArn;
-export const lokiRoleArn = outputs.lokiRoleArn;
-export const grafanaAdminPassword = outputs.grafanaAdminPassword;
-export const grafanaAccess = outputs.grafanaAccess;
+export = main();

@@ -19,7 +19,8 @@ export interface PlatformOutputs {
     readonly kubeconfig: pulumi.Output<string>;
     readonly oidcIssuerUrl: pulumi.Output<string>;
     readonly vpcId: pulumi.Output<string>;
-    readonly nodeRoleArn: pulumi.Output<string> | undefined;
+    /** The created node groups' role; absent for a brought cluster (a stack output is never undefined). */
+    readonly nodeRoleArn?: pulumi.Output<string>;
     /** Loki's chunks and index bucket (the only log bucket: rules are mounted from ConfigMaps). */
     readonly logsBucket: pulumi.Output<string>;
     readonly logsKmsKeyArn: pulumi.Output<string>;
@@ -125,7 +126,7 @@ export class Platform extends pulumi.ComponentResource {
             kubeconfig: pulumi.secret(cluster.kubeconfig),
             oidcIssuerUrl: cluster.oidcIssuerUrl,
             vpcId: cluster.vpcId,
-            nodeRoleArn: cluster.nodeRoleArn,
+            ...(cluster.nodeRoleArn !== undefined ? { nodeRoleArn: cluster.nodeRoleArn } : {}),
             logsBucket: storage.bucketName,
             logsKmsKeyArn: storage.kmsKey.arn,
             lokiRoleArn: lokiRole.roleArn,
