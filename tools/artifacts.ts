@@ -3,7 +3,8 @@
  * what the program would deploy (helm values, rules, configs), never a second computation of it.
  */
 import YAML from "yaml";
-import type { Settings } from "../config";
+import { SECRET_KEYS, type Settings, keyPath } from "../config";
+import type { RequiredSecret } from "../config/secrets";
 import { charts } from "../components/charts";
 import { alloyConfigInput } from "../components/k8s/collector";
 import { buildAlloyConfig } from "../components/k8s/collector/config";
@@ -22,8 +23,12 @@ export interface ArtifactInput {
     stack: string;
     settings: Settings;
     run: RunResult;
-    /** Secrets given offline placeholders (reported in the summary). */
-    placeholders: string[];
+    /** Secrets `pulumi up` requires that the stack file does not set (rendered from placeholders). */
+    missingSecrets: readonly RequiredSecret[];
+    /** Secrets the stack file gives encrypted, which render cannot decrypt (rendered from placeholders). */
+    encryptedSecrets: readonly string[];
+    /** Warnings render printed (each starts with the full key path). */
+    warnings: readonly string[];
     /** The real `helm template` output of every release, or why it could not be made. */
     manifests: RenderedManifests;
 }
@@ -98,9 +103,13 @@ export function collectArtifacts(input: ArtifactInput): Map<string, string> {
         ...(input.manifests.ok
             ? footprintLines(input.manifests.releases, nodePlan(resources))
             : [`manifests: not rendered (${input.manifests.reason}); no footprint`]),
-        ...(input.placeholders.length
-            ? [`secrets not available offline, rendered with placeholders: ${input.placeholders.join(", ")} (shown as [secret])`]
+        ...input.missingSecrets.map(
+            (m) => `pulumi up would stop: ${keyPath([m.key])} not set, needed by ${keyPath(m.path)} (pulumi config set --secret ${m.key} <${SECRET_KEYS[m.key].expected}>); rendered with a placeholder, shown as [secret]`,
+        ),
+        ...(input.encryptedSecrets.length
+            ? [`secrets encrypted in the stack file, not decryptable offline, rendered with placeholders: ${input.encryptedSecrets.join(", ")} (shown as [secret])`]
             : []),
+        ...(input.warnings.length ? ["warnings:", ...input.warnings.map((w) => `  ${w}`)] : []),
         "",
     ];
     files.set("summary.txt", summary.join("\n"));

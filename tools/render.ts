@@ -1,17 +1,20 @@
 /**
  * Offline render of a stack: `npm run render -- <stack> [--stack-file FILE] [--out DIR]`.
  * Runs the real program under Pulumi's mock runtime and writes the desired state to DIR
- * (default out/<stack>/). Secrets appear only as `[secret]`. Invalid config: exit 1, every
- * problem on stderr, nothing written. See "Render contract" in the design notes.
+ * (default out/<stack>/). Secrets appear only as `[secret]`. Invalid config or stack file: exit 1,
+ * every problem on stderr, nothing written; warnings on stderr as `warning: <key>: ...` and in
+ * summary.txt. Bad command line: exit 2. See "Render contract" in the design notes.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ConfigError, parseSettings } from "../config";
+import { requiredSecrets } from "../config/secrets";
 import { main } from "../program";
 import { collectArtifacts } from "./artifacts";
 import { renderManifests } from "./manifests";
-import { runUnderMocks } from "./mock-run";
-import { readStackConfig } from "./stack-config";
+import { type RunResult, runUnderMocks } from "./mock-run";
+import { documentationValueWarnings } from "./example-values";
+import { StackFileError, keepPlaceholders, readStackConfig } from "./stack-config";
 
 interface Args {
     stack: string;
@@ -21,7 +24,24 @@ interface Args {
 
 const USAGE = "usage: npm run render -- <stack> [--stack-file FILE] [--out DIR]";
 
-function parseArgs(argv: string[]): Args {
+const HELP = `${USAGE}
+
+Renders a stack's desired state offline (no cloud credentials, no cluster) by running the program
+under Pulumi's mock runtime.
+
+  <stack>            the stack's name; its config is Pulumi.<stack>.yaml unless --stack-file is given
+  --stack-file FILE  read the stack's config from FILE (plain secret values are allowed here, with a warning)
+  --out DIR          write to DIR, replacing it (default out/<stack>/)
+  -h, --help         print this help
+
+Exit codes: 0 rendered; 1 invalid configuration or stack file (nothing written); 2 bad command line.
+`;
+
+class UsageError extends Error {}
+
+/** The command line, `"help"` for -h/--help, or a UsageError. */
+function parseArgs(argv: string[]): Args | "help" {
+    if (argv.includes("-h") || argv.includes("--help")) return "help";
     const rest = [...argv];
     const args: Partial<Args> = {};
     while (rest.length) {
@@ -43,52 +63,101 @@ function parseArgs(argv: string[]): Args {
     return args as Args;
 }
 
-class UsageError extends Error {}
+/**
+ * Run `f`, collecting into `into` what the program logs with pulumi.log.warn: without an engine
+ * (the mock runtime) the SDK writes each as `warning: [runtime] <message>` with console.warn.
+ * Anything else written with console.warn passes through.
+ */
+async function collectingRuntimeWarnings<T>(into: string[], f: () => Promise<T>): Promise<T> {
+    const warn = console.warn;
+    console.warn = (...args: unknown[]) => {
+        const m = /^warning: \[runtime\] ([\s\S]*)$/.exec(args.map(String).join(" "));
+        if (m) into.push(m[1] as string);
+        else warn(...args);
+    };
+    try {
+        return await f();
+    } finally {
+        console.warn = warn;
+    }
+}
+
+/** A file as the user would name it: relative to the working directory when inside it. */
+function shown(file: string): string {
+    const rel = path.relative(process.cwd(), file);
+    return rel && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel : file;
+}
 
 export async function render(argv: string[], projectDir: string): Promise<number> {
-    let args: Args;
+    let args: Args | "help";
     try {
         args = parseArgs(argv);
     } catch (e) {
         process.stderr.write(`${(e as Error).message}\n${USAGE}\n`);
         return 2;
     }
-    const stackFile = path.resolve(args.stackFile ?? path.join(projectDir, `Pulumi.${args.stack}.yaml`));
-    if (!fs.existsSync(stackFile)) {
-        process.stderr.write(`stack file not found: ${stackFile}\n`);
-        return 1;
+    if (args === "help") {
+        process.stdout.write(HELP);
+        return 0;
     }
+    const stackFile = shown(path.resolve(args.stackFile ?? path.join(projectDir, `Pulumi.${args.stack}.yaml`)));
     const outDir = path.resolve(args.out ?? path.join(projectDir, "out", args.stack));
-    const stackConfig = readStackConfig(projectDir, stackFile);
-
-    const checked = parseSettings(stackConfig.config);
-    if (!checked.ok) {
-        process.stderr.write(`${stackFile}: invalid configuration (${checked.problems.length} problems):\n`);
-        for (const p of checked.problems) process.stderr.write(`  - ${p}\n`);
+    let stackConfig;
+    try {
+        stackConfig = readStackConfig(projectDir, stackFile);
+    } catch (e) {
+        if (!(e instanceof StackFileError)) throw e;
+        process.stderr.write(`${e.message}\n`);
         return 1;
     }
 
-    const started = Date.now();
-    let result;
-    try {
-        result = await runUnderMocks({ project: stackConfig.project, stack: args.stack, config: stackConfig.config, secretKeys: stackConfig.secretKeys, program: main });
-    } catch (e) {
-        if (e instanceof ConfigError) {
-            for (const p of e.problems) process.stderr.write(`  - ${p}\n`);
-            return 1;
-        }
-        throw e;
+    // Plain secrets are allowed in a stack file given to render (offline tests), with a warning;
+    // `pulumi up` refuses them.
+    const checked = parseSettings(stackConfig.config, { plainSecretKeys: stackConfig.plainSecretKeys, plainSecretsAreWarnings: true });
+    const warnings = [...checked.warnings, ...documentationValueWarnings(stackConfig.project, stackConfig.config)];
+    for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+    if (!checked.ok) {
+        process.stderr.write(`${stackFile}: ${new ConfigError(checked.problems).message}\n`);
+        return 1;
     }
+
+    // Placeholders only for the secrets these settings use: what `pulumi up` would stop on.
+    const required = requiredSecrets(checked.settings);
+    const runConfig = keepPlaceholders(stackConfig, required.map((r) => r.key));
+    const started = Date.now();
+    const logged: string[] = [];
+    let result: RunResult | ConfigError;
+    try {
+        result = await collectingRuntimeWarnings(logged, () =>
+            runUnderMocks({ project: runConfig.project, stack: args.stack, config: runConfig.config, secretKeys: runConfig.secretKeys, program: main }),
+        );
+    } catch (e) {
+        // Rules that need the built values (the platform's requests against the nodes) run in the program.
+        if (!(e instanceof ConfigError)) throw e;
+        result = e;
+    }
+    // The program logs the configuration's warnings too (for `pulumi up`): each is printed once.
+    for (const w of logged.filter((x) => !warnings.includes(x))) {
+        warnings.push(w);
+        process.stderr.write(`warning: ${w}\n`);
+    }
+    if (result instanceof ConfigError) {
+        process.stderr.write(`${stackFile}: ${result.message}\n`);
+        return 1;
+    }
+    const absent = new Set(runConfig.placeholders.filter((p) => p.reason === "absent").map((p) => p.key));
     const files = collectArtifacts({
         stack: args.stack,
         settings: checked.settings,
         run: result,
-        placeholders: stackConfig.placeholders,
+        missingSecrets: required.filter((r) => absent.has(r.key)),
+        encryptedSecrets: runConfig.placeholders.filter((p) => p.reason === "encrypted").map((p) => p.key),
+        warnings,
         manifests: await renderManifests(result.resources, checked.settings),
     });
 
     // Belt and braces: no secret value given to render may reach a file, in any form we wrote.
-    const secretValues = stackConfig.secretKeys.map((k) => stackConfig.config[k]).filter((v): v is string => !!v && v.length >= 6);
+    const secretValues = runConfig.secretKeys.map((k) => runConfig.config[k]).filter((v): v is string => !!v && v.length >= 6);
     for (const [file, content] of files) {
         for (const v of secretValues) {
             if (content.includes(v)) throw new Error(`refusing to write ${file}: it would contain a secret value`);
@@ -104,7 +173,6 @@ export async function render(argv: string[], projectDir: string): Promise<number
     process.stdout.write(`rendered ${args.stack} to ${outDir} (${files.size} files, ${result.resources.length} resources, ${Date.now() - started} ms)\n`);
     return 0;
 }
-
 
 if (require.main === module) {
     render(process.argv.slice(2), path.resolve(__dirname, ".."))

@@ -3,12 +3,20 @@
  * for offline runs (render, tests). Keys declared `secret: true` in Pulumi.yaml, and the
  * program's secret keys (config/schema.ts), are secrets.
  * A secret that is absent, or a `secure:` value that cannot be decrypted offline, becomes the
- * key's offline placeholder (config/schema.ts), so the program runs as it would with a value.
+ * key's offline placeholder (config/schema.ts), so the program runs as it would with a value;
+ * `keepPlaceholders` then drops those the settings do not require.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import YAML from "yaml";
 import { SECRET_KEYS, type SecretKey } from "../config/schema";
+
+/** A secret rendered from its offline placeholder, and why no real value was available. */
+export interface Placeholder {
+    readonly key: SecretKey;
+    /** absent: the stack file does not set it; encrypted: a `secure:` value render cannot decrypt. */
+    readonly reason: "absent" | "encrypted";
+}
 
 export interface StackConfig {
     /** Project name from Pulumi.yaml. */
@@ -17,8 +25,18 @@ export interface StackConfig {
     config: Record<string, string>;
     /** Full keys holding secrets. */
     secretKeys: string[];
-    /** Secret keys given a placeholder because no usable value was available offline. */
-    placeholders: string[];
+    /** Secrets given a placeholder because no usable value was available offline. */
+    placeholders: Placeholder[];
+    /** Full keys of secrets the stack file gives in plain text rather than `secure:` (ciphertext). */
+    plainSecretKeys: string[];
+}
+
+/** A project or stack file that cannot be read as one: the message names the file (and line and column). */
+export class StackFileError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "StackFileError";
+    }
 }
 
 interface ProjectFile {
@@ -26,25 +44,69 @@ interface ProjectFile {
     config?: Record<string, { secret?: boolean; type?: string; description?: string }>;
 }
 
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+    return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/**
+ * The YAML document in `file`, or a StackFileError naming the file and, for a syntax error, every
+ * line and column the parser rejects (its own excerpt under each), never a stack trace.
+ */
+function readYamlFile(file: string, what: string): unknown {
+    let stat: fs.Stats;
+    try {
+        stat = fs.statSync(file);
+    } catch {
+        throw new StackFileError(`${what} not found: ${file}`);
+    }
+    if (stat.isDirectory()) throw new StackFileError(`${file} is a directory; expected a ${what} (a YAML file)`);
+    const doc = YAML.parseDocument(fs.readFileSync(file, "utf8"), { prettyErrors: true });
+    if (doc.errors.length) {
+        const lines = doc.errors.map((e) => {
+            const at = e.linePos?.[0];
+            // The parser's message: "<what> at line L, column C:\n\n<excerpt with a caret>".
+            const [head = "", excerpt = ""] = e.message.split(/ at line \d+, column \d+:\n\n/);
+            const indented = excerpt.replace(/\n$/, "").split("\n").map((l) => `    ${l}`).join("\n");
+            return `${file}${at ? `:${at.line}:${at.col}` : ""}: YAML syntax error: ${head}${excerpt ? `\n${indented}` : ""}`;
+        });
+        throw new StackFileError(lines.join("\n"));
+    }
+    return doc.toJS();
+}
+
 export function readProjectFile(projectDir: string): ProjectFile {
     const file = path.join(projectDir, "Pulumi.yaml");
-    const doc = YAML.parse(fs.readFileSync(file, "utf8")) as ProjectFile;
-    if (!doc?.name) throw new Error(`${file}: no project name`);
-    return doc;
+    const doc = readYamlFile(file, "project file");
+    if (!isPlainObject(doc) || typeof doc.name !== "string" || !doc.name) throw new StackFileError(`${file}: no project name; expected name: <project>`);
+    return doc as unknown as ProjectFile;
+}
+
+/** The stack file's `config:` map, or a StackFileError saying what the file holds instead. */
+function readStackFile(stackFile: string): Record<string, unknown> {
+    const doc = readYamlFile(stackFile, "stack file");
+    const expected = "expected a config: section with plg-observability:<key> entries (see the README's minimal stack)";
+    if (doc === null || doc === undefined) throw new StackFileError(`${stackFile} is empty; ${expected}`);
+    if (!isPlainObject(doc) || !("config" in doc)) throw new StackFileError(`${stackFile} has no config: section; ${expected}`);
+    if (doc.config === null) throw new StackFileError(`${stackFile}: config: is empty; ${expected}`);
+    if (!isPlainObject(doc.config)) {
+        throw new StackFileError(`${stackFile}: config: expected a map of keys to values, given ${Array.isArray(doc.config) ? "a list" : "a single value"}`);
+    }
+    return doc.config;
 }
 
 function isSecureValue(v: unknown): boolean {
-    return typeof v === "object" && v !== null && !Array.isArray(v) && Object.keys(v).length === 1 && "secure" in v;
+    return isPlainObject(v) && Object.keys(v).length === 1 && "secure" in v;
 }
 
 /**
  * @param projectDir folder holding Pulumi.yaml
- * @param stackFile the stack's YAML file
+ * @param stackFile the stack's YAML file (named as given in every error)
  * @param opts.placeholders fill absent/undecryptable secrets with placeholders (render: yes; a strict test: no)
+ * @throws StackFileError when either file is missing, not YAML, or has no config map
  */
 export function readStackConfig(projectDir: string, stackFile: string, opts: { placeholders: boolean } = { placeholders: true }): StackConfig {
     const project = readProjectFile(projectDir);
-    const stack = (YAML.parse(fs.readFileSync(stackFile, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+    const stack = readStackFile(stackFile);
     // Secrets: what Pulumi.yaml declares `secret: true`, plus the program's own secret keys (an
     // optional secret cannot be declared there without becoming required in every stack).
     const declaredSecret = new Set([
@@ -55,16 +117,22 @@ export function readStackConfig(projectDir: string, stackFile: string, opts: { p
     ]);
     const config: Record<string, string> = {};
     const secretKeys: string[] = [];
-    const placeholders: string[] = [];
-    for (const [rawKey, value] of Object.entries(stack.config ?? {})) {
+    const encrypted = new Set<string>();
+    const plainSecretKeys: string[] = [];
+    for (const [rawKey, value] of Object.entries(stack)) {
         const key = rawKey.includes(":") ? rawKey : `${project.name}:${rawKey}`;
         if (isSecureValue(value)) {
             secretKeys.push(key);
+            encrypted.add(key);
             continue; // filled below, if a placeholder is allowed
         }
         config[key] = typeof value === "string" ? value : JSON.stringify(value);
-        if (declaredSecret.has(key)) secretKeys.push(key);
+        if (declaredSecret.has(key)) {
+            secretKeys.push(key);
+            plainSecretKeys.push(key);
+        }
     }
+    const placeholders: Placeholder[] = [];
     if (opts.placeholders) {
         for (const key of declaredSecret) {
             if (config[key] !== undefined) continue;
@@ -73,8 +141,23 @@ export function readStackConfig(projectDir: string, stackFile: string, opts: { p
             if (!spec) continue;
             config[key] = spec.offlinePlaceholder;
             if (!secretKeys.includes(key)) secretKeys.push(key);
-            placeholders.push(short);
+            placeholders.push({ key: short, reason: encrypted.has(key) ? "encrypted" : "absent" });
         }
     }
-    return { project: project.name, config, secretKeys, placeholders };
+    return { project: project.name, config, secretKeys, placeholders, plainSecretKeys };
+}
+
+/**
+ * The same stack with placeholders only for the `required` secrets: a secret the settings do not
+ * use (the key of a receiver that is off) stays absent, as the program would see it offline.
+ */
+export function keepPlaceholders(cfg: StackConfig, required: readonly SecretKey[]): StackConfig {
+    const dropped = cfg.placeholders.filter((p) => !required.includes(p.key)).map((p) => `${cfg.project}:${p.key}`);
+    const config = Object.fromEntries(Object.entries(cfg.config).filter(([k]) => !dropped.includes(k)));
+    return {
+        ...cfg,
+        config,
+        secretKeys: cfg.secretKeys.filter((k) => !dropped.includes(k)),
+        placeholders: cfg.placeholders.filter((p) => required.includes(p.key)),
+    };
 }
