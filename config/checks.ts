@@ -481,6 +481,7 @@ const IGNORED_FOR_BROUGHT_CLUSTER: Readonly<Record<string, string>> = {
     endpoint: "its API endpoint is its own",
     adminPrincipalArns: "no access entry is created: grant access on that cluster itself",
     deployerRoleArn: "no access entry is created: grant access on that cluster itself",
+    previewPrincipalArns: "no access entry is created: grant access on that cluster itself",
     logRetentionDays: "its control-plane logs are its own",
     kubernetesVersion: "its version is its own",
     addonVersions: "its add-ons are its own",

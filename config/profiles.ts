@@ -14,6 +14,7 @@ const common = {
     cluster: {
         kubernetesVersion: "1.34",
         adminPrincipalArns: [],
+        previewPrincipalArns: [],
         workloadIdentity: "podIdentity",
         addonVersions: {},
         // EXTENDED keeps an old version running at several times the control-plane price: opt in per stack.

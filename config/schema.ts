@@ -137,6 +137,9 @@ const clusterSchema = z
         deletionProtection: z.boolean().describe("EKS refuses to delete the cluster until this is turned off."),
         adminPrincipalArns: z.array(iamPrincipalArn).describe("IAM principals granted cluster-admin through access entries."),
         deployerRoleArn: iamRoleArn.optional().describe("IAM role Pulumi Deployments assume; granted cluster-admin."),
+        previewPrincipalArns: z
+            .array(iamPrincipalArn)
+            .describe("IAM principals granted read-only Kubernetes access (AmazonEKSViewPolicy): the roles pull-request previews run with."),
         workloadIdentity: z
             .enum(["podIdentity", "irsa"], { message: "expected podIdentity or irsa" })
             .describe("How pods get AWS credentials: EKS Pod Identity (default) or IRSA."),

@@ -186,6 +186,9 @@ export function managedPolicyArn(partition: string, name: string): string {
 /** EKS access policy granting cluster-admin. */
 export const CLUSTER_ADMIN_ACCESS_POLICY = "AmazonEKSClusterAdminPolicy";
 
+/** EKS access policy granting read-only access to most Kubernetes objects, Secrets excluded (EKS user guide, "Access policy permissions"). */
+export const VIEW_ACCESS_POLICY = "AmazonEKSViewPolicy";
+
 /** `arn:<partition>:eks::aws:cluster-access-policy/<name>`. */
 export function accessPolicyArn(partition: string, name: string): string {
     return `arn:${partition}:eks::aws:cluster-access-policy/${name}`;
@@ -222,6 +225,12 @@ export function principalSlug(arn: string): string {
 export function adminPrincipals(adminPrincipalArns: readonly string[], deployerRoleArn?: string): AdminPrincipal[] {
     const arns = [...new Set([...adminPrincipalArns, ...(deployerRoleArn === undefined ? [] : [deployerRoleArn])])];
     return arns.map((arn) => ({ arn, slug: principalSlug(arn) }));
+}
+
+/** Preview principals that are not already admins (an admin keeps cluster-admin: one entry per principal). */
+export function viewPrincipals(previewPrincipalArns: readonly string[], admins: readonly AdminPrincipal[]): AdminPrincipal[] {
+    const adminArns = new Set(admins.map((a) => a.arn));
+    return [...new Set(previewPrincipalArns)].filter((arn) => !adminArns.has(arn)).map((arn) => ({ arn, slug: principalSlug(arn) }));
 }
 
 // ---------------------------------------------------------------- cluster

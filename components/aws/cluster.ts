@@ -11,6 +11,7 @@ import {
     EBS_CSI_MANAGED_POLICY,
     EBS_CSI_SERVICE_ACCOUNT,
     NODE_ROLE_MANAGED_POLICIES,
+    VIEW_ACCESS_POLICY,
     accessPolicyArn,
     adminPrincipals,
     amiTypeFor,
@@ -22,6 +23,7 @@ import {
     nodeLaunchTemplateSpec,
     nodeVolumeKeyPolicy,
     storageClassSpec,
+    viewPrincipals,
 } from "./cluster-builders";
 import { addonVersionsFor } from "../../config/profiles";
 import type { ClusterAccess } from "./cluster-types";
@@ -239,20 +241,26 @@ export class EksCluster extends pulumi.ComponentResource {
             return url;
         });
 
-        // Admins and the deployment role: access entries with cluster-admin (no aws-auth ConfigMap in API mode).
+        // Admins and the deployment role get cluster-admin; preview principals (the roles pull-request
+        // previews run with) read-only access. Access entries: no aws-auth ConfigMap in API mode.
         const access: pulumi.Resource[] = [];
-        for (const principal of adminPrincipals(c.adminPrincipalArns, c.deployerRoleArn)) {
+        const admins = adminPrincipals(c.adminPrincipalArns, c.deployerRoleArn);
+        const grants = [
+            ...admins.map((principal) => ({ principal, policy: CLUSTER_ADMIN_ACCESS_POLICY, suffix: "admin" })),
+            ...viewPrincipals(c.previewPrincipalArns, admins).map((principal) => ({ principal, policy: VIEW_ACCESS_POLICY, suffix: "view" })),
+        ];
+        for (const { principal, policy, suffix } of grants) {
             const entry = new aws.eks.AccessEntry(
                 `${name}-access-${principal.slug}`,
                 { clusterName: cluster.name, principalArn: principal.arn, type: "STANDARD", tags },
                 awsOpts,
             );
             const association = new aws.eks.AccessPolicyAssociation(
-                `${name}-access-${principal.slug}-admin`,
+                `${name}-access-${principal.slug}-${suffix}`,
                 {
                     clusterName: cluster.name,
                     principalArn: entry.principalArn,
-                    policyArn: partition.apply((p) => accessPolicyArn(p, CLUSTER_ADMIN_ACCESS_POLICY)),
+                    policyArn: partition.apply((p) => accessPolicyArn(p, policy)),
                     accessScope: { type: "cluster" },
                 },
                 awsOpts,
