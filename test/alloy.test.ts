@@ -1,6 +1,5 @@
-import { chartFile } from "./support/chart-data";
+import { chartData, requireChartData } from "./support/chart-data";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import YAML from "yaml";
 import { alloy as alloyEndpoints, urls } from "../components/endpoints";
 import { charts } from "../components/charts";
@@ -197,6 +196,9 @@ function podTarget(podLabels: Record<string, string>): Record<string, string> {
 
 const input: AlloyConfigInput = { clusterName: "plg-dev", tenantId: "platform" };
 
+/** The chart's default values.yaml (read when a test first needs it). */
+const alloyDefaults = (): Record<string, unknown> => chartData<Record<string, unknown>>(`alloy-${charts.alloy.version}.values.yaml`, YAML.parse);
+
 describe("Alloy configuration", () => {
     const text = buildAlloyConfig(input);
     const root = parseAlloy(text);
@@ -321,11 +323,12 @@ describe("Alloy configuration", () => {
         assert.throws(() => buildAlloyConfig({ ...input, retry: { maxBackoff: "five minutes" } }), /maxBackoff/);
     });
 
-    it("uses no experimental blocks (the chart runs Alloy at stability level generally-available)", () => {
+    it("uses no experimental blocks (the chart runs Alloy at stability level generally-available)", function () {
+        requireChartData(this);
         const write = find(root, "loki.write", "default");
         const names = (b: Block): string[] => b.blocks.flatMap((c) => [c.name, ...names(c)]);
         for (const experimental of ["wal", "queue_config"]) assert.ok(!names(write).includes(experimental), experimental);
-        const chartDefaults = YAML.parse(readFileSync(chartFile(`alloy-${charts.alloy.version}.values.yaml`), "utf8")) as { alloy: { stabilityLevel: string } };
+        const chartDefaults = alloyDefaults() as { alloy: { stabilityLevel: string } };
         assert.equal(chartDefaults.alloy.stabilityLevel, "generally-available");
     });
 });
@@ -335,9 +338,10 @@ describe("Alloy values (chart 1.11.1)", () => {
     const resources = { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } };
     const configReloaderResources = { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "64Mi" } };
     const values = buildAlloyValues({ configText, resources, configReloaderResources });
-    const defaults = YAML.parse(readFileSync(chartFile(`alloy-${charts.alloy.version}.values.yaml`), "utf8")) as Record<string, unknown>;
 
-    it("every key exists in the chart's values.yaml", () => {
+    it("every key exists in the chart's values.yaml", function () {
+        requireChartData(this);
+        const defaults = alloyDefaults();
         const missing: string[] = [];
         const walk = (v: Record<string, unknown>, d: Record<string, unknown>, prefix: string) => {
             for (const [k, val] of Object.entries(v)) {

@@ -1,6 +1,5 @@
-import { chartFile } from "./support/chart-data";
+import { chartData, requireChartData } from "./support/chart-data";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import YAML from "yaml";
 import { loki as lokiEndpoints, urls } from "../components/endpoints";
 import { charts } from "../components/charts";
@@ -15,8 +14,9 @@ import { cpuQuantityMillis, memoryQuantityMiB } from "../components/quantities";
 import { Unavailable, helmTemplate, parseManifests } from "../tools/helm";
 import { buildLokiRulerConfigMapData, buildLokiRules, DEFAULT_LOKI_RULE_THRESHOLDS } from "../components/k8s/logs/rules";
 
-const SCHEMA = JSON.parse(readFileSync(chartFile(`loki-${charts.loki.version}.values.schema.json`), "utf8")) as Schema;
-const DEFAULTS = YAML.parse(readFileSync(chartFile(`loki-${charts.loki.version}.values.yaml`), "utf8")) as Obj;
+/** The chart's JSON schema and default values (read when a test first needs them). */
+const schema = (): Schema => chartData<Schema>(`loki-${charts.loki.version}.values.schema.json`, JSON.parse);
+const defaults = (): Obj => chartData<Obj>(`loki-${charts.loki.version}.values.yaml`, YAML.parse);
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === "object" && !Array.isArray(v);
@@ -60,7 +60,7 @@ function resolveRef(ref: string): Schema {
     return ref
         .slice(2)
         .split("/")
-        .reduce<unknown>((acc, k) => (acc as Obj)[k.replace(/~1/g, "/").replace(/~0/g, "~")], SCHEMA) as Schema;
+        .reduce<unknown>((acc, k) => (acc as Obj)[k.replace(/~1/g, "/").replace(/~0/g, "~")], schema()) as Schema;
 }
 
 function validate(value: unknown, schema: Schema, path = "", errors: string[] = []): string[] {
@@ -228,30 +228,33 @@ function renderTplLiteral(text: string): string {
     return rendered.join("{{");
 }
 
-describe("Loki values (chart 18.11.0)", () => {
+describe("Loki values (chart 18.11.0)", function () {
+    before(function () {
+        requireChartData(this);
+    });
     describe("chart contract", () => {
         it("the schema checker and key-path checker reject bad values (they are not vacuous)", () => {
-            assert.ok(validate(helmMerge(DEFAULTS, { singleBinary: { replicas: "3" } }), SCHEMA).length > 0);
-            assert.ok(validate(helmMerge(DEFAULTS, { loki: { auth_enabled: "yes" } }), SCHEMA).length > 0);
-            assert.deepEqual(unknownKeyPaths({ singleBinary: { replica: 3 } }, DEFAULTS), ["singleBinary.replica"]);
-            assert.deepEqual(unknownKeyPaths({ loki: { ruler: { enable_api: true } } }, DEFAULTS), ["loki.ruler"]);
-            assert.deepEqual(validate(DEFAULTS, SCHEMA), [], "chart defaults must validate");
+            assert.ok(validate(helmMerge(defaults(), { singleBinary: { replicas: "3" } }), schema()).length > 0);
+            assert.ok(validate(helmMerge(defaults(), { loki: { auth_enabled: "yes" } }), schema()).length > 0);
+            assert.deepEqual(unknownKeyPaths({ singleBinary: { replica: 3 } }, defaults()), ["singleBinary.replica"]);
+            assert.deepEqual(unknownKeyPaths({ loki: { ruler: { enable_api: true } } }, defaults()), ["loki.ruler"]);
+            assert.deepEqual(validate(defaults(), schema()), [], "chart defaults must validate");
         });
 
         for (const [name, input] of cases) {
             it(`${name}: merged values validate against values.schema.json`, () => {
-                assert.deepEqual(validate(helmMerge(DEFAULTS, buildLokiValues(input)), SCHEMA), []);
+                assert.deepEqual(validate(helmMerge(defaults(), buildLokiValues(input)), schema()), []);
             });
             it(`${name}: every key exists in the chart's values.yaml (or is a free-form section)`, () => {
-                assert.deepEqual(unknownKeyPaths(buildLokiValues(input), DEFAULTS), []);
+                assert.deepEqual(unknownKeyPaths(buildLokiValues(input), defaults()), []);
             });
             it(`${name}: passes the chart's validate.yaml replica and schema checks`, () => {
-                assert.deepEqual(chartValidateFailures(helmMerge(DEFAULTS, buildLokiValues(input))), []);
+                assert.deepEqual(chartValidateFailures(helmMerge(defaults(), buildLokiValues(input))), []);
             });
         }
 
         it("the validate.yaml emulation fails the chart defaults plus Distributed replicas (read/write/backend default 3)", () => {
-            const naive = helmMerge(DEFAULTS, { deploymentMode: "Distributed", ingester: { replicas: 3 }, loki: { schemaConfig: { configs: [] } } });
+            const naive = helmMerge(defaults(), { deploymentMode: "Distributed", ingester: { replicas: 3 }, loki: { schemaConfig: { configs: [] } } });
             assert.ok(chartValidateFailures(naive).includes("scalable and distributed replicas"));
         });
     });
@@ -306,7 +309,7 @@ describe("Loki values (chart 18.11.0)", () => {
         });
 
         it("stores in S3 with bucket names and region, and never with access keys", () => {
-            const merged = helmMerge(DEFAULTS, buildLokiValues(prod));
+            const merged = helmMerge(defaults(), buildLokiValues(prod));
             assert.equal(get(merged, "loki.storage.type"), "s3");
             assert.deepEqual(get(merged, "loki.storage.bucketNames"), { chunks: "plg-prod-loki-chunks" }, "no ruler bucket: rules are local");
             assert.equal(get(merged, "loki.storage.s3.region"), "eu-west-1");
@@ -362,11 +365,11 @@ describe("Loki values (chart 18.11.0)", () => {
             assert.deepEqual(get(v, "resultsCache"), { enabled: false });
             assert.equal(get(buildLokiValues(prod), "resultsCache.allocatedMemory"), 512);
             assert.equal(get(buildLokiValues(prod), "chunksCache.replicas"), 2);
-            assert.deepEqual(get(helmMerge(DEFAULTS, v), "chunksCache.resources"), {}, "no explicit resources: the chart derives them from the cache size");
+            assert.deepEqual(get(helmMerge(defaults(), v), "chunksCache.resources"), {}, "no explicit resources: the chart derives them from the cache size");
         });
 
         it("sizes the exporter sidecars of the gateway and of each cache from input", () => {
-            const merged = helmMerge(DEFAULTS, buildLokiValues(dev));
+            const merged = helmMerge(defaults(), buildLokiValues(dev));
             assert.deepEqual(get(merged, "gateway.metrics.resources"), devResources.gatewayExporter);
             assert.deepEqual(get(merged, "memcachedExporter.resources"), exporter);
             assert.equal(get(merged, "gateway.metrics.enabled"), true, "the sidecar these resources size runs");
@@ -453,7 +456,7 @@ describe("Loki values (chart 18.11.0)", () => {
 
     describe("operations", () => {
         it("gateway service name follows <fullname>-gateway and its default port matches endpoints", () => {
-            const merged = helmMerge(DEFAULTS, buildLokiValues(dev));
+            const merged = helmMerge(defaults(), buildLokiValues(dev));
             assert.equal(get(merged, "gateway.enabled"), true);
             // templates/gateway/service.yaml: loki.resourceName (component "gateway") = <fullname>-gateway
             assert.equal(`${merged.fullnameOverride}-gateway`, lokiEndpoints.gateway.service);
@@ -461,7 +464,7 @@ describe("Loki values (chart 18.11.0)", () => {
         });
 
         it("enables the ServiceMonitor and turns off canary, helm test and minio", () => {
-            const merged = helmMerge(DEFAULTS, buildLokiValues(dev));
+            const merged = helmMerge(defaults(), buildLokiValues(dev));
             assert.equal(get(merged, "monitoring.serviceMonitor.enabled"), true);
             assert.equal(get(merged, "lokiCanary.enabled"), false);
             assert.equal(get(merged, "test.enabled"), false);
@@ -485,7 +488,7 @@ describe("Loki values (chart 18.11.0)", () => {
             const d = buildLokiValues(dev);
             assert.equal(get(d, "singleBinary.topologySpreadConstraints"), undefined);
             assert.deepEqual(get(d, "singleBinary.podDisruptionBudget"), { enabled: false });
-            assert.equal(get(helmMerge(DEFAULTS, d), "podDisruptionBudget.enabled"), false, "deprecated toggle agrees");
+            assert.equal(get(helmMerge(defaults(), d), "podDisruptionBudget.enabled"), false, "deprecated toggle agrees");
             const dist = buildLokiValues(distributed);
             assert.equal(
                 (get(dist, "ingester.topologySpreadConstraints") as Obj[])[0]?.topologyKey,

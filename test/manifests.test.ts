@@ -114,7 +114,11 @@ for (const name of STACK_NAMES) {
             for (const r of stack.releases) assert.ok(r.objects.length > 0, `${r.release} rendered no object`);
         });
 
-        it("every container has cpu and memory requests and a memory limit", function () {
+        it("every container has cpu and memory requests and a memory limit (Helm hook Jobs and Pods included)", function () {
+            assert.ok(
+                stack.workloads().some((w) => w.kind === "Job" && w.release === kps.release),
+                "the operator's admission-webhook hook Jobs are among the checked workloads",
+            );
             const missing: string[] = [];
             for (const w of stack.workloads()) {
                 for (const c of w.containers) {

@@ -1,5 +1,5 @@
 import { charts } from "../components/charts";
-import { chartFile } from "./support/chart-data";
+import { chartFile, requireChartData } from "./support/chart-data";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import YAML from "yaml";
@@ -146,11 +146,13 @@ describe("kube-prometheus-stack values", function () {
     const prod = buildKubePrometheusStackValues(input("prod"));
 
     it("sets only keys the chart knows (values.yaml, template refs, grafana subchart)", function () {
+        requireChartData(this);
         assert.deepEqual(unknownKeyPaths(dev), []);
         assert.deepEqual(unknownKeyPaths(prod), []);
     });
 
     it("the key check itself catches a misspelled key", function () {
+        requireChartData(this);
         const typo = { prometheus: { prometheusSpec: { retentionSise: "1GB" } }, grafana: { sidecar: { dashbords: {} } } };
         assert.deepEqual(unknownKeyPaths(typo), ["prometheus.prometheusSpec.retentionSise", "grafana.sidecar.dashbords"]);
     });

@@ -30,7 +30,7 @@ export interface PodContainer extends ContainerResources {
 export interface Workload {
     /** Helm release it came from. */
     readonly release: string;
-    /** Deployment, StatefulSet, DaemonSet, Prometheus, Alertmanager, Job. */
+    /** Deployment, StatefulSet, DaemonSet, Prometheus, Alertmanager; Job and Pod (hooks: transient). */
     readonly kind: string;
     readonly name: string;
     readonly namespace: string;
@@ -107,12 +107,16 @@ export function workloadsOf(release: string, objects: readonly K8sObject[], relo
         switch (o.kind) {
             case "Deployment":
             case "StatefulSet":
-            case "DaemonSet": {
+            case "DaemonSet":
+            case "Job": {
                 const podSpec = rec(rec(spec.template).spec);
-                const replicas = o.kind === "DaemonSet" ? "perNode" : typeof spec.replicas === "number" ? spec.replicas : 1;
+                const replicas = o.kind === "DaemonSet" ? "perNode" : o.kind === "Job" ? 1 : typeof spec.replicas === "number" ? spec.replicas : 1;
                 out.push({ release, kind: o.kind, name: o.metadata.name, namespace, replicas, containers: containersOf(podSpec), podSpec });
                 break;
             }
+            case "Pod":
+                out.push({ release, kind: o.kind, name: o.metadata.name, namespace, replicas: 1, containers: containersOf(spec), podSpec: spec });
+                break;
             case "Prometheus":
             case "Alertmanager": {
                 const main = o.kind === "Prometheus" ? "prometheus" : "alertmanager";
@@ -153,8 +157,11 @@ export interface Footprint {
     readonly byWorkload: readonly { readonly workload: Workload; readonly pods: number; readonly cpuMillis: number; readonly memoryMiB: number }[];
 }
 
+/** Kinds whose pods run only around an install or upgrade (Helm hooks): checked like the rest, not counted in the steady footprint. */
+export const TRANSIENT_KINDS: readonly string[] = ["Job", "Pod"];
+
 export function footprint(workloads: readonly Workload[], nodes: number): Footprint {
-    const byWorkload = workloads.map((workload) => {
+    const byWorkload = workloads.filter((w) => !TRANSIENT_KINDS.includes(w.kind)).map((workload) => {
         const pods = workload.replicas === "perNode" ? nodes : workload.replicas;
         const per = podRequests(workload);
         return { workload, pods, cpuMillis: pods * per.cpuMillis, memoryMiB: pods * per.memoryMiB };

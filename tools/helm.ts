@@ -74,13 +74,21 @@ export function readZipEntry(zip: Buffer, entryName: string): Buffer {
     throw new Error(`zip entry ${entryName} not found`);
 }
 
+/** Helm majors whose template engine renders these charts as pulumi-kubernetes' embedded Helm 3 library does. */
+const SUPPORTED_HELM_MAJORS = ["3", "4"];
+
 function works(bin: string): boolean {
-    return spawnSync(bin, ["version", "--short"], { encoding: "utf8" }).status === 0;
+    const r = spawnSync(bin, ["version", "--short"], { encoding: "utf8" });
+    const major = /^v(\d+)\./.exec(r.stdout.trim())?.[1];
+    return r.status === 0 && major !== undefined && SUPPORTED_HELM_MAJORS.includes(major);
 }
 
 let cachedHelm: string | undefined;
 
-/** Path of a working Helm binary; throws Unavailable with what to do when there is none. */
+/**
+ * Path of a working Helm binary (v3 or v4: a `helm` of another major on the PATH is passed over for
+ * the pinned one); throws Unavailable with what to do when there is none.
+ */
 export function helmBinary(): string {
     if (cachedHelm) return cachedHelm;
     const onPath = spawnSync("sh", ["-c", "command -v helm"], { encoding: "utf8" }).stdout.trim();

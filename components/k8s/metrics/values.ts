@@ -381,6 +381,8 @@ export function buildKubePrometheusStackValues(input: KpsValuesInput): KpsValues
             fullnameOverride: kps.grafana.fullname,
             resources: r.grafana,
             initChownData: { resources: r.grafanaInitChownData },
+            // A `helm test` hook Pod (unsized, pulled on every render): Pulumi never runs Helm tests.
+            testFramework: { enabled: false },
             admin: {
                 existingSecret: g.adminSecretName,
                 userKey: GRAFANA_ADMIN_USER_KEY,
