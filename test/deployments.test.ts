@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import YAML from "yaml";
 import { DeploymentsConfigError, parseDeploymentsConfig, PROJECT } from "../deployments/config";
-import { escEnvironmentYaml, GITHUB_OIDC_KEY, type Operation, PULUMI_OIDC_KEY, pulumiSubject } from "../deployments/plan";
+import { escEnvironmentYaml, escNames, GITHUB_OIDC_KEY, type Operation, PULUMI_OIDC_KEY, pulumiSubject } from "../deployments/plan";
 import { iamNoBroadGrants } from "../policy/policies";
 import { type RecordedResource, revealSecrets, runUnderMocks } from "../tools/mock-run";
 import { ROOT } from "./support/graph";
@@ -207,6 +207,11 @@ describe("deployments program: Pulumi Deployments, ESC and keyless AWS for each 
             "esc env set plg-observability/prod-secrets slackWebhookUrl '<value>' --secret",
             "esc env set plg-observability/prod-secrets pagerdutyRoutingKey '<value>' --secret",
         ]);
+        // Each main stack file imports its environment, so a Deployments preview has every secret.
+        for (const stack of ["dev", "prod"]) {
+            const file = YAML.parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { environment?: string[] };
+            assert.deepEqual(file.environment, [escNames(MAIN_PROJECT, stack).env], `Pulumi.${stack}.yaml imports its ESC environment`);
+        }
         const rules = resources.filter((r) => r.type === "pulumiservice:index:ApprovalRule").map(inputsOf);
         assert.deepEqual(rules.map((r) => (r.environmentIdentifier as { name: string }).name), ["prod"], "prod's configuration changes need approval");
     });
