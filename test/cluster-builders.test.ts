@@ -292,6 +292,12 @@ describe("cluster builders: node volume key", () => {
         assert.ok(!use.some((s) => s !== grant && ([] as string[]).concat(s.Action).includes("kms:CreateGrant")), "grants only under the condition");
     });
 
+    it("names the role the cluster looked up when it is given", () => {
+        const found = "arn:aws:iam::123456789012:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling_custom";
+        const policy = nodeVolumeKeyPolicy("aws", "123456789012", found);
+        assert.equal(policy.Statement.filter((st) => JSON.stringify(st.Principal) === JSON.stringify({ AWS: found })).length, 2);
+    });
+
     it("names the role in the key's partition", () => {
         const gov = JSON.stringify(nodeVolumeKeyPolicy("aws-us-gov", "123456789012"));
         assert.ok(gov.includes("arn:aws-us-gov:iam::123456789012:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"));

@@ -192,6 +192,12 @@ function mockCall(token: string, inputs: Record<string, unknown>, region: string
                 accessConfigs: [{ authenticationMode: "API" }],
             };
         }
+        case "aws:iam/getRole:getRole": {
+            // Service-linked roles live under aws-service-role/<service>/ (the only kind the program looks up).
+            const n = String(inputs.name);
+            const path = n === "AWSServiceRoleForAutoScaling" ? "aws-service-role/autoscaling.amazonaws.com/" : "";
+            return { name: n, id: n, arn: `arn:aws:iam::${ACCOUNT}:role/${path}${n}` };
+        }
         case "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider": {
             const url = String(inputs.url ?? `oidc.eks.${region}.amazonaws.com/id/MOCKEXISTING`).replace(/^https:\/\//, "");
             return { arn: `arn:aws:iam::${ACCOUNT}:oidc-provider/${url}`, url, id: url };

@@ -137,9 +137,12 @@ export const CLUSTER_ROLE_MANAGED_POLICIES = ["AmazonEKSClusterPolicy"] as const
  */
 export const NODE_ROLE_MANAGED_POLICIES = ["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly"] as const;
 
+/** Name of the service-linked role EC2 Auto Scaling launches managed-node-group instances with. */
+export const AUTO_SCALING_SERVICE_LINKED_ROLE = "AWSServiceRoleForAutoScaling";
+
 /** The service-linked role EC2 Auto Scaling launches managed-node-group instances with. */
 export function autoScalingServiceLinkedRoleArn(partition: string, accountId: string): string {
-    return `arn:${partition}:iam::${accountId}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
+    return `arn:${partition}:iam::${accountId}:role/aws-service-role/autoscaling.amazonaws.com/${AUTO_SCALING_SERVICE_LINKED_ROLE}`;
 }
 
 /**
@@ -148,10 +151,11 @@ export function autoScalingServiceLinkedRoleArn(partition: string, accountId: st
  * grants for AWS resources, or instances fail to launch. The account-root statement (KMS default key
  * policy) keeps IAM policies in charge of everyone else.
  * KMS refuses a policy naming a role that does not exist: an account that never ran an Auto Scaling
- * group needs `aws iam create-service-linked-role --aws-service-name autoscaling.amazonaws.com` once.
+ * group needs `aws iam create-service-linked-role --aws-service-name autoscaling.amazonaws.com` once
+ * (the cluster looks the role up, so a preview already stops there, before anything is created).
  */
-export function nodeVolumeKeyPolicy(partition: string, accountId: string): PolicyDocument {
-    const autoScaling = { AWS: autoScalingServiceLinkedRoleArn(partition, accountId) };
+export function nodeVolumeKeyPolicy(partition: string, accountId: string, autoScalingRoleArn = autoScalingServiceLinkedRoleArn(partition, accountId)): PolicyDocument {
+    const autoScaling = { AWS: autoScalingRoleArn };
     return {
         Version: "2012-10-17",
         Statement: [

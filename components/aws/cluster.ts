@@ -22,6 +22,7 @@ import {
     nodeGroupLayout,
     nodeLaunchTemplateSpec,
     nodeVolumeKeyPolicy,
+    AUTO_SCALING_SERVICE_LINKED_ROLE,
     storageClassSpec,
     viewPrincipals,
 } from "./cluster-builders";
@@ -306,14 +307,19 @@ export class EksCluster extends pulumi.ComponentResource {
         const podIdentityAgent = beforeNodes[CLUSTER_ADDONS.findIndex((a) => a.name === "eks-pod-identity-agent")] as aws.eks.Addon;
 
         // Node root volumes: a key of their own, so the Auto Scaling service-linked role that must use it
-        // gets no hold on the key that protects Kubernetes secrets.
+        // gets no hold on the key that protects Kubernetes secrets. The role is looked up, not assumed:
+        // in an account that never ran Auto Scaling it does not exist and KMS would refuse the policy
+        // mid-deployment; the lookup stops the preview instead, before anything is created.
+        const autoScalingRole = aws.iam.getRoleOutput({ name: AUTO_SCALING_SERVICE_LINKED_ROLE }, invokeOpts);
         const nodeVolumeKey = new aws.kms.Key(
             `${name}-node-volume-key`,
             {
                 description: `Root volumes of the managed nodes of EKS cluster ${clusterName}`,
                 enableKeyRotation: true,
                 deletionWindowInDays: prod ? 30 : 7,
-                policy: pulumi.all([partition, identity.accountId]).apply(([p, account]) => JSON.stringify(nodeVolumeKeyPolicy(p, account))),
+                policy: pulumi
+                    .all([partition, identity.accountId, autoScalingRole.arn])
+                    .apply(([p, account, roleArn]) => JSON.stringify(nodeVolumeKeyPolicy(p, account, roleArn))),
                 tags,
             },
             { ...awsOpts, ...keep },
