@@ -74,6 +74,13 @@ function withSetting(text: string, key: string, value: unknown): string {
     return YAML.stringify(doc);
 }
 
+/** The stack file importing exactly these ESC environments (`environment:`). */
+function withEnvironments(text: string, environments: string[]): string {
+    const doc = YAML.parse(text) as Record<string, unknown>;
+    delete doc.environment;
+    return YAML.stringify(environments.length ? { environment: environments, ...doc } : doc);
+}
+
 /** Every line render printed on stderr, each a `warning: ` line. */
 function warningLines(r: RenderRun): string[] {
     const lines = r.stderr.split("\n").filter((l) => l !== "");
@@ -86,6 +93,10 @@ function warnedKey(line: string): string {
     const m = new RegExp(`^${PROJECT}:([^:\\s]+): `).exec(line);
     assert.ok(m, `a warning names the full key first: ${line}`);
     return (m[1] as string).replace(/\[\d+\]/g, "");
+}
+
+function escapeRegExp(text: string): string {
+    return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 function summaryOf(out: string): string {
@@ -105,7 +116,7 @@ describe("render: first contact", function () {
 
         it("a YAML syntax error in the stack file names the file, line and column", async () => {
             const file = writeStack("broken", "config:\n  plg-observability:environment: dev\n  plg-observability:aws: [eu-west-1,\n  plg-observability:cluster: {}\n");
-            await expectFileError(["broken", "--stack-file", file], new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:4:3: YAML syntax error: `, "m"));
+            await expectFileError(["broken", "--stack-file", file], new RegExp(`^${escapeRegExp(file)}:4:3: YAML syntax error: `, "m"));
         });
 
         it("a duplicate key is a YAML error at its line", async () => {
@@ -234,11 +245,18 @@ describe("render: first contact", function () {
         const stops = (summary: string) => summary.split("\n").filter((l) => l.startsWith("pulumi up would stop: "));
 
         it("dev: Slack's webhook is listed with the command; PagerDuty, off, is not mentioned", async () => {
-            const summary = await summaryFor(stackText("dev"));
+            const summary = await summaryFor(withEnvironments(stackText("dev"), []));
             assert.deepEqual(stops(summary), [
                 `pulumi up would stop: ${PROJECT}:slackWebhookUrl not set, needed by ${PROJECT}:alerting.slack.enabled (pulumi config set --secret slackWebhookUrl <an https://hooks.slack.com/services/... URL>); rendered with a placeholder, shown as [secret]`,
             ]);
             assert.doesNotMatch(summary, /pagerduty/i);
+        });
+
+        it("a stack importing ESC environments: the line says they may set it (render cannot read them)", async () => {
+            const summary = await summaryFor(withEnvironments(stackText("dev"), ["team/base", "team/dev"]));
+            assert.deepEqual(stops(summary).map((l) => /^pulumi up would stop: (\S+) not set, needed by \S+(, unless [^(]*) \(/.exec(l)?.slice(1)), [
+                [`${PROJECT}:slackWebhookUrl`, ", unless the ESC environment team/base or team/dev sets it"],
+            ]);
         });
 
         it("follows the settings: PagerDuty turned on in dev is listed, Slack turned off in dev is not", async () => {
@@ -277,6 +295,17 @@ describe("render: first contact", function () {
         assert.equal(r.code, 1);
         assert.equal(r.stderr.split(`${path.dirname(file)}${path.sep}`).join(""), expected);
         assert.equal(fs.existsSync(out), false);
+    });
+
+    it("a problem the program finds while building (nodes too small for the platform) fails like any config problem", async () => {
+        const tiny = [{ name: "system", instanceTypes: ["t3.medium"], capacityType: "ON_DEMAND", minSize: 1, desiredSize: 1, maxSize: 1, diskSizeGiB: 20, labels: {} }];
+        const file = writeStack("tiny", withSetting(withExamplesReplaced(stackText("dev")), "cluster", { name: "plg-dev", adminPrincipalArns: ["arn:aws:iam::210987654321:role/Admin"], nodeGroups: tiny }));
+        const out = path.join(tmp("plg-cli-tiny-"), "out");
+        const r = await renderQuietly(["tiny", "--stack-file", file, "--out", out]);
+        assert.equal(r.code, 1, r.stderr);
+        assert.match(r.stderr, new RegExp(`^${escapeRegExp(file)}: invalid configuration \\(\\d+ problems?\\):\n  - ${PROJECT}:cluster\\.nodeGroups`, "m"));
+        assert.doesNotMatch(r.stderr, /^\s+at /m, "no stack trace");
+        assert.equal(fs.existsSync(out), false, "nothing written");
     });
 
     it("the README's stack outputs are the program's: all for a created cluster, nodeRoleArn only there", async () => {

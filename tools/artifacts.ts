@@ -25,6 +25,8 @@ export interface ArtifactInput {
     run: RunResult;
     /** Secrets `pulumi up` requires that the stack file does not set (rendered from placeholders). */
     missingSecrets: readonly RequiredSecret[];
+    /** ESC environments the stack file imports, which may set those secrets (render cannot read them). */
+    environments: readonly string[];
     /** Secrets the stack file gives encrypted, which render cannot decrypt (rendered from placeholders). */
     encryptedSecrets: readonly string[];
     /** Warnings render printed (each starts with the full key path). */
@@ -42,6 +44,12 @@ export function prometheusRuleGroups(resources: readonly RecordedResource[]): un
     return resources
         .filter((r) => r.type === PROMETHEUS_RULE_TYPE)
         .flatMap((r) => ((revealSecrets(r.inputs.spec) as { groups?: unknown[] } | undefined)?.groups ?? []));
+}
+
+/** ", unless the ESC environment e1 or e2 sets it": the stack's imports may hold what its file lacks. */
+function escUnless(environments: readonly string[]): string {
+    if (!environments.length) return "";
+    return `, unless the ESC environment ${environments.join(" or ")} sets it`;
 }
 
 /** File name (relative to the output folder) -> content. */
@@ -104,7 +112,8 @@ export function collectArtifacts(input: ArtifactInput): Map<string, string> {
             ? footprintLines(input.manifests.releases, nodePlan(resources))
             : [`manifests: not rendered (${input.manifests.reason}); no footprint`]),
         ...input.missingSecrets.map(
-            (m) => `pulumi up would stop: ${keyPath([m.key])} not set, needed by ${keyPath(m.path)} (pulumi config set --secret ${m.key} <${SECRET_KEYS[m.key].expected}>); rendered with a placeholder, shown as [secret]`,
+            (m) =>
+                `pulumi up would stop: ${keyPath([m.key])} not set, needed by ${keyPath(m.path)}${escUnless(input.environments)} (pulumi config set --secret ${m.key} <${SECRET_KEYS[m.key].expected}>); rendered with a placeholder, shown as [secret]`,
         ),
         ...(input.encryptedSecrets.length
             ? [`secrets encrypted in the stack file, not decryptable offline, rendered with placeholders: ${input.encryptedSecrets.join(", ")} (shown as [secret])`]

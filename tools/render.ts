@@ -151,6 +151,7 @@ export async function render(argv: string[], projectDir: string): Promise<number
         settings: checked.settings,
         run: result,
         missingSecrets: required.filter((r) => absent.has(r.key)),
+        environments: runConfig.environments,
         encryptedSecrets: runConfig.placeholders.filter((p) => p.reason === "encrypted").map((p) => p.key),
         warnings,
         manifests: await renderManifests(result.resources, checked.settings),

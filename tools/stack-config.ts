@@ -29,6 +29,8 @@ export interface StackConfig {
     placeholders: Placeholder[];
     /** Full keys of secrets the stack file gives in plain text rather than `secure:` (ciphertext). */
     plainSecretKeys: string[];
+    /** Pulumi ESC environments the stack file imports (`environment:`): config render cannot see. */
+    environments: string[];
 }
 
 /** A project or stack file that cannot be read as one: the message names the file (and line and column). */
@@ -81,8 +83,8 @@ export function readProjectFile(projectDir: string): ProjectFile {
     return doc as unknown as ProjectFile;
 }
 
-/** The stack file's `config:` map, or a StackFileError saying what the file holds instead. */
-function readStackFile(stackFile: string): Record<string, unknown> {
+/** The stack file's `config:` map and ESC imports, or a StackFileError saying what the file holds instead. */
+function readStackFile(stackFile: string): { config: Record<string, unknown>; environments: string[] } {
     const doc = readYamlFile(stackFile, "stack file");
     const expected = "expected a config: section with plg-observability:<key> entries (see the README's minimal stack)";
     if (doc === null || doc === undefined) throw new StackFileError(`${stackFile} is empty; ${expected}`);
@@ -91,7 +93,8 @@ function readStackFile(stackFile: string): Record<string, unknown> {
     if (!isPlainObject(doc.config)) {
         throw new StackFileError(`${stackFile}: config: expected a map of keys to values, given ${Array.isArray(doc.config) ? "a list" : "a single value"}`);
     }
-    return doc.config;
+    const environments = Array.isArray(doc.environment) ? doc.environment.filter((e): e is string => typeof e === "string") : [];
+    return { config: doc.config, environments };
 }
 
 function isSecureValue(v: unknown): boolean {
@@ -106,7 +109,7 @@ function isSecureValue(v: unknown): boolean {
  */
 export function readStackConfig(projectDir: string, stackFile: string, opts: { placeholders: boolean } = { placeholders: true }): StackConfig {
     const project = readProjectFile(projectDir);
-    const stack = readStackFile(stackFile);
+    const { config: stack, environments } = readStackFile(stackFile);
     // Secrets: what Pulumi.yaml declares `secret: true`, plus the program's own secret keys (an
     // optional secret cannot be declared there without becoming required in every stack).
     const declaredSecret = new Set([
@@ -144,7 +147,7 @@ export function readStackConfig(projectDir: string, stackFile: string, opts: { p
             placeholders.push({ key: short, reason: encrypted.has(key) ? "encrypted" : "absent" });
         }
     }
-    return { project: project.name, config, secretKeys, placeholders, plainSecretKeys };
+    return { project: project.name, config, secretKeys, placeholders, plainSecretKeys, environments };
 }
 
 /**
