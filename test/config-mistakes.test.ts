@@ -109,6 +109,7 @@ const MISTAKES: readonly Mistake[] = [
     { key: "cluster.adminPrincipalArns", value: ["arn:aws:iam::123:role/Admin"], names: "cluster.adminPrincipalArns[0]", expect: "expected an IAM role or user ARN" },
     { key: "cluster.adminPrincipalArns", value: [], alsoUnset: ["cluster.deployerRoleArn"], expect: "nobody could use the cluster" },
     { key: "cluster.deployerRoleArn", value: "arn:aws:iam::123456789012:user/bob", expect: "expected an IAM role ARN" },
+    { key: "cluster.previewPrincipalArns", value: ["preview-role"], names: "cluster.previewPrincipalArns[0]", expect: "expected an IAM role or user ARN" },
     { key: "cluster.workloadIdentity", value: "kiam", expect: "expected podIdentity or irsa" },
     { key: "cluster.addonVersions.coredns", value: "latest", expect: "expected an EKS add-on version" },
     { key: "cluster.addonVersions.kube-proxy", value: "v1.30.1-eksbuild.1", expect: "follows the control plane's minor version" },
