@@ -358,7 +358,8 @@ export function parseSettings(raw: Readonly<Record<string, string>>, opts: Parse
         if (opts.plainSecretsAreWarnings) {
             warnings.push(`${fullKey}: a secret given in plain text (render accepts it for an offline run; \`pulumi up\` refuses it); store it encrypted with ${fix}`);
         } else {
-            problems.push(`${fullKey}: expected a secret, given plain text in the stack file, where anyone who can read the file sees it; store it encrypted with ${fix}`);
+            // Plain in the stack file or in an imported ESC environment (a value not marked fn::secret).
+            problems.push(`${fullKey}: expected a secret, given plain text that anyone who can read the stack's configuration sees; store it encrypted with ${fix}`);
         }
     }
 
