@@ -29,7 +29,7 @@ describe("render", function () {
         const hit = renders.get(stack);
         if (hit) return hit;
         const out = tmp(`plg-render-${stack}-`);
-        const r = await renderQuietly([stack, "--out", out]);
+        const r = await renderQuietly([stack, "--out", out], undefined, { manifests: true });
         assert.equal(r.code, 0, r.stderr);
         renders.set(stack, out);
         return out;
@@ -92,7 +92,7 @@ describe("render", function () {
         process.env.PLG_CHARTS_DIR = empty;
         try {
             const out = tmp("plg-render-nohelm-");
-            const r = await renderQuietly(["dev", "--out", out]);
+            const r = await renderQuietly(["dev", "--out", out], undefined, { manifests: true });
             assert.equal(r.code, 0, r.stderr);
             assert.ok(fs.existsSync(path.join(out, "helm", "loki.yaml")));
             assert.equal(fs.existsSync(path.join(out, "manifests")), false);
@@ -105,7 +105,7 @@ describe("render", function () {
 
     it("never writes a secret given in the stack file, anywhere; secrets show as [secret]", async () => {
         const out = tmp("plg-render-leak-");
-        const r = await renderQuietly(["prod", "--stack-file", stackFileWithPlainSecrets(), "--out", out]);
+        const r = await renderQuietly(["prod", "--stack-file", stackFileWithPlainSecrets(), "--out", out], undefined, { manifests: true });
         assert.equal(r.code, 0, r.stderr);
         const files = listFiles(out);
         assert.ok(files.length >= 7);
@@ -160,7 +160,7 @@ describe("render", function () {
         for (let i = 0; i < 2 && !times.some((t) => t < 5000); i++) {
             const out = tmp("plg-render-time-");
             const started = Date.now();
-            const r = renderCommand(["dev", "--out", out]);
+            const r = renderCommand(["dev", "--out", out], { manifests: true });
             times.push(Date.now() - started);
             assert.equal(r.code, 0, r.stderr);
         }

@@ -20,9 +20,11 @@ interface Args {
     stack: string;
     stackFile?: string;
     out?: string;
+    /** Skip `helm template` (manifests/ and the footprint): a faster look at everything else. */
+    noManifests?: boolean;
 }
 
-const USAGE = "usage: npm run render -- <stack> [--stack-file FILE] [--out DIR]";
+const USAGE = "usage: npm run render -- <stack> [--stack-file FILE] [--out DIR] [--no-manifests]";
 
 const HELP = `${USAGE}
 
@@ -32,6 +34,7 @@ under Pulumi's mock runtime.
   <stack>            the stack's name; its config is Pulumi.<stack>.yaml unless --stack-file is given
   --stack-file FILE  read the stack's config from FILE (plain secret values are allowed here, with a warning)
   --out DIR          write to DIR, replacing it (default out/<stack>/)
+  --no-manifests     skip helm template (manifests/ and the footprint), for a faster look at the rest
   -h, --help         print this help
 
 Exit codes: 0 rendered; 1 invalid configuration or stack file (nothing written); 2 bad command line.
@@ -48,9 +51,11 @@ function parseArgs(argv: string[]): Args | "help" {
         const a = rest.shift() as string;
         if (a === "--stack-file" || a === "--out") {
             const v = rest.shift();
-            if (!v) throw new UsageError(`${a} needs a value`);
+            if (!v || v.startsWith("-")) throw new UsageError(`${a} needs a value`);
             if (a === "--stack-file") args.stackFile = v;
             else args.out = v;
+        } else if (a === "--no-manifests") {
+            args.noManifests = true;
         } else if (a.startsWith("-")) {
             throw new UsageError(`unknown option ${a}`);
         } else if (args.stack === undefined) {
@@ -154,7 +159,7 @@ export async function render(argv: string[], projectDir: string): Promise<number
         environments: runConfig.environments,
         encryptedSecrets: runConfig.placeholders.filter((p) => p.reason === "encrypted").map((p) => p.key),
         warnings,
-        manifests: await renderManifests(result.resources, checked.settings),
+        manifests: args.noManifests ? { ok: false, reason: "--no-manifests" } : await renderManifests(result.resources, checked.settings),
     });
 
     // Belt and braces: no secret value given to render may reach a file, in any form we wrote.

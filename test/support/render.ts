@@ -16,8 +16,13 @@ export function tmp(prefix: string): string {
     return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-/** Render in this process, capturing what it prints (console output of the program under mocks included). */
-export async function renderQuietly(argv: string[], projectDir: string = ROOT): Promise<RenderRun> {
+/**
+ * Render in this process, capturing what it prints (console output of the program under mocks
+ * included). Without `manifests: true` it passes --no-manifests: the tests that read manifests/ ask
+ * for them; the others skip `helm template` (a second per render, dozens of renders).
+ */
+export async function renderQuietly(argv: string[], projectDir: string = ROOT, opts: { manifests?: boolean } = {}): Promise<RenderRun> {
+    if (!opts.manifests) argv = ["--no-manifests", ...argv];
     const writeOut = process.stdout.write.bind(process.stdout);
     const writeErr = process.stderr.write.bind(process.stderr);
     let stdout = "";
@@ -39,8 +44,9 @@ export async function renderQuietly(argv: string[], projectDir: string = ROOT): 
     }
 }
 
-/** The real command, `npm run render -- <argv>` minus npm, in its own process: everything it prints. */
-export function renderCommand(argv: string[]): RenderRun {
-    const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/render.ts", ...argv], { cwd: ROOT, encoding: "utf8" });
+/** The real command, `npm run render -- <argv>` minus npm, in its own process: everything it prints (--no-manifests unless asked, as renderQuietly). */
+export function renderCommand(argv: string[], opts: { manifests?: boolean } = {}): RenderRun {
+    const args = opts.manifests ? argv : ["--no-manifests", ...argv];
+    const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/render.ts", ...args], { cwd: ROOT, encoding: "utf8" });
     return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
