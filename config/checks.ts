@@ -1,4 +1,4 @@
-import { SECRET_KEYS, type SecretKey, type Settings } from "./schema";
+import { EKS_SUPPORT_ENDS, SECRET_KEYS, SUPPORTED_KUBERNETES_VERSIONS, type SecretKey, type Settings } from "./schema";
 import { requiredSecrets } from "./secrets";
 import { cidrContains, durationSeconds, parseCidr } from "./validators";
 import { MAX_VPC_PREFIX_FOR_COMPUTED_SUBNETS, isGraviton, planSubnets } from "../components/aws/cluster-builders";
@@ -25,6 +25,8 @@ export interface CheckContext {
     readonly secrets: Partial<Record<SecretKey, string>>;
     /** What the stack file itself sets (before the profile fills the rest), for rules about what the user wrote. */
     readonly given: Readonly<Record<string, unknown>>;
+    /** Today, for rules that depend on dates (EKS version support windows). */
+    readonly today: Date;
     problem(path: SettingPath, message: string): void;
     warning(path: SettingPath, message: string): void;
     /** Runs `part` on its own: when it reads an invalid value only that part is skipped. */
@@ -72,7 +74,7 @@ export function guardedView<T>(value: T, invalid: ReadonlySet<string>, path: Set
 /** Run every check on the view; a check (or part) that reads an invalid value is skipped, the others run. */
 export function runChecks(
     view: Settings,
-    env: Pick<CheckContext, "secrets" | "given">,
+    env: Pick<CheckContext, "secrets" | "given"> & { readonly today?: Date },
     checks: readonly Check[] = CHECKS,
 ): { problems: Problem[]; warnings: Problem[] } {
     const problems: Problem[] = [];
@@ -86,6 +88,7 @@ export function runChecks(
     };
     const ctx: CheckContext = {
         ...env,
+        today: env.today ?? new Date(),
         problem: (path, message) => problems.push({ path, message }),
         warning: (path, message) => warnings.push({ path, message }),
         part: guarded,
@@ -95,6 +98,11 @@ export function runChecks(
 }
 
 // ------------------------------------------------------------------ helpers
+
+/** Whole days from one YYYY-MM-DD date to another. */
+function daysBetween(from: string, to: string): number {
+    return Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000);
+}
 
 const BYTE_UNITS: Record<string, number> = { B: 1, KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12, PB: 1e15, EB: 1e18 };
 
@@ -368,6 +376,32 @@ const clusterChecks: Check[] = [
                 ctx.problem(
                     ["cluster", "adminPrincipalArns"],
                     "nobody could use the cluster: it grants access only through access entries (no implicit creator admin), so `pulumi up` itself would be refused; expected at least one IAM role or user ARN here or cluster.deployerRoleArn, given neither",
+                );
+            }
+        },
+    },
+    {
+        name: "the Kubernetes version is supported under the chosen support type",
+        run(s, ctx) {
+            if (!created(s)) return;
+            const version = s.cluster.kubernetesVersion;
+            const ends = EKS_SUPPORT_ENDS[version];
+            const today = ctx.today.toISOString().slice(0, 10);
+            const newer = SUPPORTED_KUBERNETES_VERSIONS.filter((v) => EKS_SUPPORT_ENDS[v].standard > today);
+            const path = ["cluster", "kubernetesVersion"];
+            if (ends.extended <= today) {
+                ctx.problem(path, `EKS ended all support for ${version} on ${ends.extended} (it upgrades such clusters itself); expected one of ${newer.join(", ")}, given "${version}"`);
+            } else if (ends.standard <= today && s.cluster.supportType === "STANDARD") {
+                // EKS refuses the STANDARD upgrade policy on a version already in extended support.
+                ctx.problem(
+                    path,
+                    `${version} left EKS standard support on ${ends.standard}, so EKS will not run it under cluster.supportType STANDARD; expected one of ${newer.join(", ")} (or supportType EXTENDED, at six times the control-plane price until ${ends.extended}), given "${version}"`,
+                );
+            } else if (s.cluster.supportType === "STANDARD" && daysBetween(today, ends.standard) <= 30) {
+                const next = SUPPORTED_KUBERNETES_VERSIONS[SUPPORTED_KUBERNETES_VERSIONS.indexOf(version) + 1];
+                ctx.warning(
+                    path,
+                    `${version} leaves EKS standard support on ${ends.standard}; with supportType STANDARD EKS then upgrades the control plane itself, and this stack would try to set it back: expected an upgrade to ${next ?? "the next version"} before then, given "${version}"`,
                 );
             }
         },

@@ -35,6 +35,8 @@ export interface ParseOptions {
     readonly plainSecretKeys?: readonly string[];
     /** Report plain-text secrets as warnings (render of a --stack-file, for offline tests) instead of problems (`pulumi up`). */
     readonly plainSecretsAreWarnings?: boolean;
+    /** Today (default: now), for date-dependent rules such as EKS support windows. */
+    readonly today?: Date;
 }
 
 export type ParseResult = { ok: true; settings: Settings; warnings: string[] } | { ok: false; problems: string[]; warnings: string[] };
@@ -380,7 +382,7 @@ export function parseSettings(raw: Readonly<Record<string, string>>, opts: Parse
 
     const invalid = invalidPaths(issues);
     const settled = (result.success ? result.data : settle(settingsSchema, input, [], invalid)) as Settings;
-    const checked = runChecks(guardedView(settled, invalid), { secrets, given });
+    const checked = runChecks(guardedView(settled, invalid), { secrets, given, ...(opts.today ? { today: opts.today } : {}) });
     problems.push(...checked.problems.map((p) => `${keyPath(p.path)}: ${p.message}`));
     warnings.push(...checked.warnings.map((p) => `${keyPath(p.path)}: ${p.message}`));
 

@@ -12,7 +12,7 @@ const common = {
     aws: { tags: {} },
     network: { mode: "create", cidr: "10.0.0.0/16", azCount: 3 },
     cluster: {
-        kubernetesVersion: "1.34",
+        kubernetesVersion: "1.35",
         adminPrincipalArns: [],
         previewPrincipalArns: [],
         workloadIdentity: "podIdentity",

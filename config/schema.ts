@@ -37,6 +37,20 @@ import {
 /** EKS versions this program is tested against (add-on versions are pinned per version in config/profiles.ts). */
 export const SUPPORTED_KUBERNETES_VERSIONS = ["1.31", "1.32", "1.33", "1.34", "1.35"] as const;
 
+/**
+ * When EKS ends standard support (then extended support begins, at six times the control-plane
+ * price) and extended support (then EKS upgrades the cluster itself) for each version: the EKS
+ * user guide's Kubernetes release calendar ("Understand the Kubernetes version lifecycle on EKS").
+ * Standard support lasts 14 months from release, extended support 12 more.
+ */
+export const EKS_SUPPORT_ENDS: Readonly<Record<(typeof SUPPORTED_KUBERNETES_VERSIONS)[number], { readonly standard: string; readonly extended: string }>> = {
+    "1.31": { standard: "2025-11-26", extended: "2026-11-26" },
+    "1.32": { standard: "2026-03-23", extended: "2027-03-23" },
+    "1.33": { standard: "2026-07-29", extended: "2027-07-29" },
+    "1.34": { standard: "2026-12-02", extended: "2027-12-02" },
+    "1.35": { standard: "2027-03-27", extended: "2028-03-27" },
+};
+
 const awsSchema = z
     .strictObject({
         region: awsRegion.describe("AWS region every resource is created in."),

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as aws from "@pulumi/aws";
 import { EksCluster } from "../components/aws/cluster";
 import { loadConfig, parseSettings } from "../config";
-import { SUPPORTED_KUBERNETES_VERSIONS } from "../config/schema";
+import { EKS_SUPPORT_ENDS, SUPPORTED_KUBERNETES_VERSIONS } from "../config/schema";
 import { type RecordedResource, type RunResult, isSecretMarker, revealSecrets, runUnderMocks } from "../tools/mock-run";
 
 const P = "plg-observability";
@@ -209,7 +209,7 @@ for (const env of ["dev", "prod"] as const) {
             assert.equal(c.accessConfig.authenticationMode, "API");
             assert.equal(c.accessConfig.bootstrapClusterCreatorAdminPermissions, false);
             assert.equal(c.bootstrapSelfManagedAddons, false);
-            assert.equal(c.version, "1.34");
+            assert.equal(c.version, "1.35");
             assert.equal(c.name, `plg-${env}`);
         });
 
@@ -344,7 +344,7 @@ for (const env of ["dev", "prod"] as const) {
                 assert.equal(inp(a).resolveConflictsOnCreate, "OVERWRITE");
                 assert.equal(inp(a).resolveConflictsOnUpdate, "OVERWRITE");
             }
-            assert.match(String(inp(byName.get("kube-proxy") as RecordedResource).addonVersion), /^v1\.34\./, "kube-proxy follows the control plane");
+            assert.match(String(inp(byName.get("kube-proxy") as RecordedResource).addonVersion), /^v1\.35\./, "kube-proxy follows the control plane");
             for (const ng of ofType(r, T.nodeGroup)) {
                 assert.ok(ng.options.dependsOn?.includes(byName.get("vpc-cni")?.name as string), "nodes need the CNI to become Ready");
                 for (const late of ["coredns", "aws-ebs-csi-driver"]) {
@@ -510,7 +510,7 @@ describe("EksCluster bringing an existing cluster", function () {
 
 describe("EksCluster settings per stack", function () {
     it("pins the add-ons of the configured Kubernetes version, and takes a stack's override for one add-on", async () => {
-        const r = await run("dev", { cluster: { kubernetesVersion: "1.33", addonVersions: { "vpc-cni": "v1.20.4-eksbuild.1" } } });
+        const r = await run("dev", { cluster: { kubernetesVersion: "1.33", supportType: "EXTENDED", addonVersions: { "vpc-cni": "v1.20.4-eksbuild.1" } } });
         const version = (addon: string) => String(inp(ofType(r, T.addon).find((a) => inp(a).addonName === addon) as RecordedResource).addonVersion);
         assert.equal(version("vpc-cni"), "v1.20.4-eksbuild.1");
         assert.match(version("kube-proxy"), /^v1\.33\./);
@@ -592,7 +592,7 @@ describe("cluster settings validation", () => {
         assertProblem(
             problemsFor("dev", { cluster: { addonVersions: { "kube-proxy": "v1.33.10-eksbuild.2" } } }),
             "cluster.addonVersions.kube-proxy",
-            /expected v1\.34\.<patch>-eksbuild\.<n>.*given v1\.33\.10-eksbuild\.2/,
+            /expected v1\.35\.<patch>-eksbuild\.<n>.*given v1\.33\.10-eksbuild\.2/,
         );
     });
 
@@ -600,8 +600,14 @@ describe("cluster settings validation", () => {
         assertProblem(problemsFor("prod", { cluster: { supportType: "LTS" } }), "cluster.supportType", /expected STANDARD or EXTENDED/);
     });
 
-    it("accepts every supported Kubernetes version with the profile's defaults", () => {
-        for (const k8s of SUPPORTED_KUBERNETES_VERSIONS) assert.deepEqual(problemsFor("dev", { cluster: { kubernetesVersion: k8s } }), [], k8s);
+    it("accepts every supported Kubernetes version with the profile's defaults, under extended support once standard support has ended", () => {
+        const today = new Date().toISOString().slice(0, 10);
+        for (const k8s of SUPPORTED_KUBERNETES_VERSIONS) {
+            const ends = EKS_SUPPORT_ENDS[k8s];
+            if (ends.extended <= today) continue; // refused outright (config test "EKS version support windows")
+            const supportType = ends.standard <= today ? "EXTENDED" : "STANDARD";
+            assert.deepEqual(problemsFor("dev", { cluster: { kubernetesVersion: k8s, supportType } }), [], k8s);
+        }
     });
 
 });

@@ -92,9 +92,9 @@ describe("config: profiles and stack files", () => {
         assert.deepEqual(s.network.publicSubnetIds, []);
     });
 
-    it("reads an unquoted number where text is expected when it is unambiguous (kubernetesVersion: 1.33, cpu: 2)", () => {
-        const s = accepted(stackConfig("dev", { cluster: cluster("dev", { kubernetesVersion: 1.33 }), metrics: { resources: { cpu: 2, memory: "2Gi" } } })).settings;
-        assert.equal(s.cluster.kubernetesVersion, "1.33");
+    it("reads an unquoted number where text is expected when it is unambiguous (kubernetesVersion: 1.35, cpu: 2)", () => {
+        const s = accepted(stackConfig("dev", { cluster: cluster("dev", { kubernetesVersion: 1.35 }), metrics: { resources: { cpu: 2, memory: "2Gi" } } })).settings;
+        assert.equal(s.cluster.kubernetesVersion, "1.35");
         assert.equal(s.metrics.resources.cpu, "2");
     });
 });
@@ -448,5 +448,37 @@ describe("config: loadConfig under the Pulumi runtime", () => {
                 return true;
             },
         );
+    });
+});
+
+describe("config: EKS version support windows (the EKS release calendar)", () => {
+    const at = (version: string, today: string, supportType?: "STANDARD" | "EXTENDED") =>
+        parseSettings(stackConfig("prod", { cluster: cluster("prod", { kubernetesVersion: version, ...(supportType ? { supportType } : {}) }) }), { today: new Date(`${today}T12:00:00Z`) });
+
+    it("refuses STANDARD support on a version already in extended support, naming the newer versions and the price", () => {
+        const r = at("1.33", "2026-11-25");
+        assert.ok(!r.ok);
+        expectProblem(r.problems, "cluster.kubernetesVersion", "1.33 left EKS standard support on 2026-07-29", "expected one of 1.34, 1.35", "supportType EXTENDED", 'given "1.33"');
+    });
+
+    it("accepts that version under EXTENDED support until extended support ends too", () => {
+        assert.ok(at("1.33", "2026-11-25", "EXTENDED").ok);
+        const r = at("1.31", "2026-11-27", "EXTENDED");
+        assert.ok(!r.ok);
+        expectProblem(r.problems, "cluster.kubernetesVersion", "EKS ended all support for 1.31 on 2026-11-26");
+    });
+
+    it("warns within 30 days of the end of standard support, when EKS would upgrade the control plane itself", () => {
+        const soon = at("1.34", "2026-11-25");
+        assert.ok(soon.ok);
+        assert.ok(soon.warnings.some((w) => w.startsWith("plg-observability:cluster.kubernetesVersion: 1.34 leaves EKS standard support on 2026-12-02") && w.includes("upgrade to 1.35")), soon.warnings.join("\n"));
+        const later = at("1.34", "2026-10-01");
+        assert.ok(later.ok && !later.warnings.some((w) => w.includes("kubernetesVersion")));
+    });
+
+    it("the profiles' default version is in standard support today, with no warning", () => {
+        const r = parseSettings(stackConfig("prod"));
+        assert.ok(r.ok, r.ok ? "" : r.problems.join("\n"));
+        assert.ok(!r.warnings.some((w) => w.includes("kubernetesVersion")), r.warnings.join("\n"));
     });
 });
