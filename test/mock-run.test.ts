@@ -3,7 +3,8 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { type RecordedResource, type RunResult, UNKNOWN, findBakedValues, isSecretMarker, redactSecrets, resourceKey, runUnderMocks } from "../tools/mock-run";
-import { Graph } from "./support/graph";
+import { ConfigError } from "../config";
+import { Graph, runStack } from "./support/graph";
 
 const run = (program: () => object, preview = false): Promise<RunResult> =>
     runUnderMocks({ project: "plg-observability", stack: "t", config: {}, secretKeys: [], program, preview });
@@ -32,6 +33,13 @@ function observedProgram(): object {
 }
 
 describe("mock runner", () => {
+    it("a run whose program throws (a ConfigError) rejects with that error and leaves nothing for the next run", async () => {
+        // Distributed Loki on the prod profile's nodes is refused by the capacity check in program.ts.
+        await assert.rejects(runStack("prod", { settings: { logs: { mode: "distributed" } } }), (e: unknown) => e instanceof ConfigError);
+        const next = await runStack("dev", { settings: { metrics: { scrapeInterval: "15s" } } });
+        assert.ok(next.resources.length > 10, "the next run in the same process completes");
+    });
+
     it("fails when a resource's inputs fail to compute, as pulumi up would", async () => {
         await assert.rejects(
             runUnderMocks({

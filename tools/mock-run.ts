@@ -356,6 +356,10 @@ export async function runUnderMocks(opts: RunOptions): Promise<RunResult> {
     process.on("unhandledRejection", onStray);
     // Keep the program's own outputs: the stack's massaged copy loses secretness.
     let outputs: Record<string, unknown> = {};
+    // A program that throws (a ConfigError before any resource) still leaves the runtime's pending
+    // work (the stack's outputs) to settle: let it settle inside this run, so none of it surfaces
+    // as a stray rejection in the next run in the same process.
+    let programError: { error: unknown } | undefined;
     try {
         await pulumi.runtime.runInPulumiStack(async () => {
             pulumi.runtime.registerStackTransformation((args) => {
@@ -379,13 +383,18 @@ export async function runUnderMocks(opts: RunOptions): Promise<RunResult> {
             });
             outputs = (await opts.program()) as Record<string, unknown>;
             return outputs;
+        }).catch((error: unknown) => {
+            programError = { error };
         });
-        await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+        const settled = (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+        if (programError) await settled.catch(() => undefined);
+        else await settled;
         // Node reports unhandled rejections between macrotasks: give it one.
         await new Promise((resolve) => setImmediate(resolve));
     } finally {
         process.off("unhandledRejection", onStray);
     }
+    if (programError) throw programError.error;
     const evaluationMs = Date.now() - started;
     // A resource whose inputs failed to compute (an exception inside an apply) never reaches the
     // engine; `pulumi up` would fail on it mid-deployment, so an offline run must fail too.
