@@ -80,6 +80,10 @@ describe("alertmanager end to end (real process on loopback)", function () {
                 alert({ alertname: "ErrorBudgetBurnFast", severity: "critical", namespace: "shop", job: "shop/orders" }),
                 alert({ alertname: "ErrorBudgetBurnSlow", severity: "warning", namespace: "shop", job: "shop/orders" }),
                 alert({ alertname: "ErrorBudgetBurnSlow", severity: "warning", namespace: "shop", job: "shop/payments" }),
+                // One incident per service: a spike on `api` fires both pages; `web` only burns.
+                alert({ alertname: "HighErrorRate", severity: "critical", namespace: "pay", job: "api", service: "api" }),
+                alert({ alertname: "ErrorBudgetBurnFast", severity: "critical", namespace: "pay", job: "api", service: "api" }),
+                alert({ alertname: "ErrorBudgetBurnFast", severity: "critical", namespace: "pay", job: "web", service: "web" }),
             ]),
         });
         assert.equal(res.status, 200, await res.text());
@@ -108,7 +112,8 @@ describe("alertmanager end to end (real process on loopback)", function () {
 
     it("pages and posts a critical alert, posts a warning, tells nobody about Watchdog", async () => {
         const gs = await groups();
-        assert.deepEqual(receiversOf(gs, "HighErrorRate", "critical"), ["pagerduty", "slack"]);
+        const shop = gs.filter((g) => g.alerts.every((a) => a.labels.namespace === "shop"));
+        assert.deepEqual(receiversOf(shop, "HighErrorRate", "critical"), ["pagerduty", "slack"]);
         assert.deepEqual(receiversOf(gs, "HighLatencyP95"), ["slack"]);
         assert.deepEqual(receiversOf(gs, "Watchdog"), ["null"]);
     });
@@ -121,6 +126,23 @@ describe("alertmanager end to end (real process on loopback)", function () {
         assert.ok((alerts[0]?.status.inhibitedBy.length ?? 0) > 0);
         const latency = (await (await fetch(`${base}/api/v2/alerts?filter=alertname%3D%22HighLatencyP95%22`)).json()) as { status: { state: string } }[];
         assert.equal(latency[0]?.status.state, "active", "a warning with no critical twin is not inhibited");
+    });
+
+    it("one service's HighErrorRate and fast burn are one group per receiver (one page), another service pages apart", async () => {
+        const gs = await groups();
+        for (const receiver of ["pagerduty", "slack"]) {
+            const pay = gs.filter((g) => g.receiver.name === receiver && g.alerts.some((a) => a.labels.namespace === "pay"));
+            const jobs = pay.map((g) => [...new Set(g.alerts.map((a) => a.labels.job))]).sort();
+            assert.deepEqual(jobs, [["api"], ["web"]], `${receiver}: one group per service`);
+            const api = pay.find((g) => g.alerts.some((a) => a.labels.job === "api"));
+            assert.deepEqual(api?.alerts.map((a) => a.labels.alertname).sort(), ["ErrorBudgetBurnFast", "HighErrorRate"]);
+        }
+        const burn = (await (await fetch(`${base}/api/v2/alerts?filter=alertname%3D%22ErrorBudgetBurnFast%22&filter=namespace%3D%22pay%22`)).json()) as {
+            labels: Record<string, string>;
+            status: { state: string };
+        }[];
+        const state = Object.fromEntries(burn.map((a) => [a.labels.job, a.status.state]));
+        assert.deepEqual(state, { api: "suppressed", web: "active" }, "the spike's burn alert adds nothing to its page; a burn alone still pages");
     });
 
     it("a fast burn mutes the slow burn of the same app only, for apps without a service label too", async () => {

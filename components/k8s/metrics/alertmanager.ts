@@ -38,6 +38,9 @@ export const TEMPLATES = {
     pagerdutyDescription: "plg.pagerduty.description",
 } as const;
 
+/** Critical alerts about one HTTP service that page as one incident per service (see the page route). */
+export const SERVICE_PAGE_ALERTS: readonly string[] = [ALERTS.highErrorRate, ALERTS.errorBudgetBurnFast];
+
 /** Settings of the Alertmanager configuration. */
 export interface AlertmanagerInput {
     /** Labels notifications are grouped by, e.g. ["alertname", "namespace"]. */
@@ -213,6 +216,27 @@ export function buildAlertmanagerConfig(input: AlertmanagerInput): AlertmanagerB
         { receiver: RECEIVERS.none, matchers: [quoted("alertname", "InfoInhibitor")] },
     ];
 
+    // One incident, one page: a service's 5xx spike fires HighErrorRate and, a minute later,
+    // ErrorBudgetBurnFast. Grouped by the labels naming the service (not by alertname), both land in
+    // one group: one PagerDuty incident (its dedup key is the group key) and one Slack message;
+    // the inhibition below keeps the burn alert from re-notifying that group while HighErrorRate
+    // fires. Another service is another group, so it still pages on its own.
+    const pageReceivers = [
+        ...(input.pagerduty.enabled ? [RECEIVERS.pagerduty] : []),
+        ...(input.slack.enabled ? [RECEIVERS.slack] : []),
+    ];
+    if (pageReceivers.length > 0) {
+        routes.push({
+            receiver: RECEIVERS.none,
+            matchers: [`alertname=~"${SERVICE_PAGE_ALERTS.join("|")}"`, quoted("severity", "critical")],
+            group_by: [...input.serviceLabels],
+            routes: pageReceivers.map((receiver, i) => ({
+                receiver,
+                ...(i < pageReceivers.length - 1 ? { continue: true } : {}),
+            })),
+        });
+    }
+
     if (input.pagerduty.enabled) {
         receivers.push({
             name: RECEIVERS.pagerduty,
@@ -278,6 +302,14 @@ export function buildAlertmanagerConfig(input: AlertmanagerInput): AlertmanagerB
             {
                 source_matchers: [quoted("alertname", ALERTS.errorBudgetBurnFast)],
                 target_matchers: [quoted("alertname", ALERTS.errorBudgetBurnSlow)],
+                equal: [...input.serviceLabels],
+            },
+            // The spike's own page (HighErrorRate, which fires first: its `for` is shorter) makes the
+            // fast-burn page of the same service redundant; the burn alert still pages alone when the
+            // ratio burns the budget without crossing HighErrorRate's threshold.
+            {
+                source_matchers: [quoted("alertname", ALERTS.highErrorRate)],
+                target_matchers: [quoted("alertname", ALERTS.errorBudgetBurnFast)],
                 equal: [...input.serviceLabels],
             },
             // kps' pattern: InfoInhibitor mutes info alerts of its namespace (it is routed to "null").
