@@ -357,13 +357,20 @@ const clusterChecks: Check[] = [
         },
     },
     {
-        name: "prod: the public endpoint is restricted",
+        // The API server is the cluster's front door: open to the internet only when a dev stack says so.
+        name: "the public endpoint is restricted (dev may opt in to 0.0.0.0/0)",
         run(s, ctx) {
             const ep = s.cluster.endpoint;
-            if (created(s) && prod(s) && ep.publicAccess && (ep.publicAccessCidrs.length === 0 || ep.publicAccessCidrs.includes("0.0.0.0/0"))) {
+            if (!created(s) || !ep.publicAccess || (ep.publicAccessCidrs.length > 0 && !ep.publicAccessCidrs.includes("0.0.0.0/0"))) return;
+            if (prod(s)) {
                 ctx.problem(
                     ["cluster", "endpoint", "publicAccessCidrs"],
                     `prod restricts the public endpoint; expected CIDRs other than 0.0.0.0/0 (or publicAccess false), given ${JSON.stringify(ep.publicAccessCidrs)}`,
+                );
+            } else if (!ep.publicAccessFromAnywhere) {
+                ctx.problem(
+                    ["cluster", "endpoint", "publicAccessCidrs"],
+                    `the public endpoint would answer 0.0.0.0/0; expected the CIDRs allowed to reach it (or publicAccess false with privateAccess and deployerInVpc, or cluster.endpoint.publicAccessFromAnywhere true to accept it), given ${JSON.stringify(ep.publicAccessCidrs)}`,
                 );
             }
         },

@@ -52,7 +52,7 @@ const common = {
 const dev = {
     network: { natGateways: "single" },
     cluster: {
-        endpoint: { privateAccess: true, publicAccess: true, publicAccessCidrs: [], deployerInVpc: false },
+        endpoint: { privateAccess: true, publicAccess: true, publicAccessCidrs: [], publicAccessFromAnywhere: false, deployerInVpc: false },
         logRetentionDays: 7,
         deletionProtection: false,
         nodeGroups: [
@@ -106,7 +106,7 @@ const prod = {
     network: { natGateways: "perAz" },
     cluster: {
         // Private on; public only from the CIDRs the stack file lists (validation refuses 0.0.0.0/0 in prod).
-        endpoint: { privateAccess: true, publicAccess: true, publicAccessCidrs: [], deployerInVpc: false },
+        endpoint: { privateAccess: true, publicAccess: true, publicAccessCidrs: [], publicAccessFromAnywhere: false, deployerInVpc: false },
         logRetentionDays: 90,
         deletionProtection: true,
         nodeGroups: [

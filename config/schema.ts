@@ -132,7 +132,10 @@ const clusterSchema = z
         endpoint: z.strictObject({
             privateAccess: z.boolean().describe("Reach the API server from inside the VPC."),
             publicAccess: z.boolean().describe("Reach the API server from the internet (restricted by publicAccessCidrs)."),
-            publicAccessCidrs: z.array(cidr).describe("CIDRs allowed to the public endpoint; empty means 0.0.0.0/0."),
+            publicAccessCidrs: z.array(cidr).describe("CIDRs allowed to the public endpoint; required with publicAccess unless publicAccessFromAnywhere."),
+            publicAccessFromAnywhere: z
+                .boolean()
+                .describe("Opt-in (dev only): let the public endpoint answer 0.0.0.0/0 (an empty publicAccessCidrs). Prod never allows it."),
             deployerInVpc: z
                 .boolean()
                 .describe("The machine running `pulumi up` reaches the VPC (VPN, peering, in-VPC runner); required for a private-only endpoint."),

@@ -20,7 +20,7 @@ function stackConfig(env: Env, extra: { cluster?: Record<string, unknown>; netwo
         name: `plg-${env}`,
         adminPrincipalArns: [ADMIN_A, ADMIN_B],
         deployerRoleArn: DEPLOYER,
-        ...(env === "prod" ? { endpoint: { publicAccessCidrs: ["203.0.113.0/24"] } } : {}),
+        endpoint: { publicAccessCidrs: ["203.0.113.0/24"] },
         ...extra.cluster,
     };
     const config: Record<string, string> = {
@@ -204,6 +204,23 @@ for (const env of ["dev", "prod"] as const) {
             assert.ok(one(r, T.cluster).options.dependsOn?.includes(logs.name), "EKS would create the group itself, without retention");
         });
 
+        it("encrypts the control-plane log group with its own key, usable by CloudWatch Logs for that group only", () => {
+            const logs = one(r, T.logGroup);
+            const key = keyNamed(r, "-control-plane-logs-key");
+            assert.equal(inp(logs).kmsKeyId, `arn:aws:kms:eu-west-1:123456789012:key/${key.name}-key-id`);
+            assert.equal(inp(key).enableKeyRotation, true);
+            type St = { Principal?: { AWS?: string; Service?: string }; Action: string | string[]; Condition?: Record<string, Record<string, string>> };
+            const policy = JSON.parse(String(inp(key).policy)) as { Statement: St[] };
+            // CloudWatch Logs calls KMS as the regional service principal, with the log group's ARN as encryption context.
+            const logsUse = policy.Statement.filter((st) => st.Principal?.Service === "logs.eu-west-1.amazonaws.com");
+            assert.equal(logsUse.length, 1, "without it CloudWatch Logs cannot associate the key and the group fails to create");
+            const actions = ([] as string[]).concat(logsUse[0]?.Action ?? []);
+            for (const a of ["kms:Encrypt*", "kms:Decrypt*", "kms:GenerateDataKey*", "kms:Describe*"]) assert.ok(actions.includes(a), `${a} missing`);
+            const contexts = Object.values(logsUse[0]?.Condition ?? {}).map((c) => c["kms:EncryptionContext:aws:logs:arn"]);
+            assert.deepEqual(contexts, [`arn:aws:logs:eu-west-1:123456789012:log-group:/aws/eks/plg-${env}/cluster`]);
+            assert.ok(policy.Statement.some((st) => st.Principal?.AWS === "arn:aws:iam::123456789012:root"), "IAM policies would stop working");
+        });
+
         it("uses API authentication with access entries, no creator admin, no self-managed add-ons, the pinned version", () => {
             const c = inp(one(r, T.cluster));
             assert.equal(c.accessConfig.authenticationMode, "API");
@@ -213,17 +230,16 @@ for (const env of ["dev", "prod"] as const) {
             assert.equal(c.name, `plg-${env}`);
         });
 
-        it(env === "prod" ? "restricts the public endpoint to the configured CIDRs and protects the cluster and key" : "leaves the dev endpoint public without CIDR restriction", () => {
+        it(env === "prod" ? "restricts the public endpoint to the configured CIDRs and protects the cluster and key" : "restricts the dev endpoint to the configured CIDRs too", () => {
             const cluster = one(r, T.cluster);
             const vpc = inp(cluster).vpcConfig;
             assert.equal(vpc.endpointPrivateAccess, true);
+            assert.equal(vpc.endpointPublicAccess, true);
+            assert.deepEqual(vpc.publicAccessCidrs, ["203.0.113.0/24"]);
             if (env === "prod") {
-                assert.deepEqual(vpc.publicAccessCidrs, ["203.0.113.0/24"]);
                 assert.equal(cluster.options.protect, true);
                 for (const k of ofType(r, T.kms)) assert.equal(k.options.protect, true, k.name);
             } else {
-                assert.equal(vpc.endpointPublicAccess, true);
-                assert.equal(vpc.publicAccessCidrs, undefined);
                 assert.notEqual(cluster.options.protect, true);
             }
         });

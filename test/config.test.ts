@@ -16,7 +16,7 @@ function stackConfig(env: "dev" | "prod", over: Record<string, unknown> = {}): R
     const base: Record<string, unknown> = {
         environment: env,
         aws: { region: "eu-west-1", tags: { team: "platform" } },
-        cluster: { name: `plg-${env}`, adminPrincipalArns: [ADMIN], ...(env === "prod" ? { endpoint: { publicAccessCidrs: ["198.51.100.0/24"] } } : {}) },
+        cluster: { name: `plg-${env}`, adminPrincipalArns: [ADMIN], endpoint: { publicAccessCidrs: ["198.51.100.0/24"] } },
         slackWebhookUrl: SLACK,
         ...(env === "prod" ? { pagerdutyRoutingKey: PD } : {}),
     };
@@ -33,7 +33,7 @@ function stackConfig(env: "dev" | "prod", over: Record<string, unknown> = {}): R
 const cluster = (env: "dev" | "prod", extra: Record<string, unknown>): Record<string, unknown> => ({
     name: `plg-${env}`,
     adminPrincipalArns: [ADMIN],
-    ...(env === "prod" ? { endpoint: { publicAccessCidrs: ["198.51.100.0/24"] } } : {}),
+    endpoint: { publicAccessCidrs: ["198.51.100.0/24"] },
     ...extra,
 });
 
@@ -285,7 +285,21 @@ describe("config: mistakes are reported all at once, by key path, before any res
     it("refuses a cluster nobody can reach: no admin principal and no deployer role", () => {
         const p = expectProblem(problems(stackConfig("dev", { cluster: { name: "d" } })), "cluster.adminPrincipalArns", "nobody", "cluster.deployerRoleArn", "given neither");
         assert.ok(p);
-        accepted(stackConfig("dev", { cluster: { name: "d", deployerRoleArn: "arn:aws:iam::123456789012:role/Deployer" } }));
+        accepted(stackConfig("dev", { cluster: { name: "d", endpoint: { publicAccessCidrs: ["198.51.100.0/24"] }, deployerRoleArn: "arn:aws:iam::123456789012:role/Deployer" } }));
+    });
+
+    it("dev refuses a public endpoint open to the world unless the stack opts in; prod refuses it even then", () => {
+        for (const open of [[], ["0.0.0.0/0"]]) {
+            expectProblem(problems(stackConfig("dev", { cluster: cluster("dev", { endpoint: { publicAccessCidrs: open } }) })), "cluster.endpoint.publicAccessCidrs", "0.0.0.0/0", "publicAccessFromAnywhere");
+            accepted(stackConfig("dev", { cluster: cluster("dev", { endpoint: { publicAccessCidrs: open, publicAccessFromAnywhere: true } }) }));
+            expectProblem(
+                problems(stackConfig("prod", { cluster: cluster("prod", { endpoint: { publicAccessCidrs: open, publicAccessFromAnywhere: true } }) })),
+                "cluster.endpoint.publicAccessCidrs",
+                "prod restricts",
+            );
+        }
+        // Private only (with a path for the deployer) needs no CIDRs.
+        accepted(stackConfig("dev", { cluster: cluster("dev", { endpoint: { publicAccess: false, publicAccessCidrs: [], deployerInVpc: true } }) }));
     });
 
     it("refuses node group sizes out of bounds and out of order, and a cluster without a node", () => {

@@ -124,10 +124,11 @@ describe("policy pack: the platform's promises as CrossGuard policies", function
                 const bad = mutate(prod, cluster.name, (r) => ({ ...r, props: { ...r.props, vpcConfig: { ...(r.props.vpcConfig as object), endpointPublicAccess: true, ...open } } }));
                 expectViolation(await runPolicy(eksNoOpenPublicEndpointInProd, bad), "publicAccessCidrs");
             }
-            // dev's endpoint is open to 0.0.0.0/0 by design (README "What each environment gets").
+            // A dev stack may open its endpoint (cluster.endpoint.publicAccessFromAnywhere): the policy is prod's only.
             const dev = await stackResources("dev");
-            assert.equal((one(dev, "aws:eks/cluster:Cluster").props.vpcConfig as { publicAccessCidrs?: unknown }).publicAccessCidrs, undefined);
-            assert.deepEqual(await runPolicy(eksNoOpenPublicEndpointInProd, dev), []);
+            const devCluster = one(dev, "aws:eks/cluster:Cluster");
+            const open = mutate(dev, devCluster.name, (r) => ({ ...r, props: { ...r.props, vpcConfig: { ...(r.props.vpcConfig as object), publicAccessCidrs: [] } } }));
+            assert.deepEqual(await runPolicy(eksNoOpenPublicEndpointInProd, open), []);
         });
 
         it("IAM: wildcard actions, NotAction, S3/KMS on every resource", async function () {

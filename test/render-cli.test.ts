@@ -300,7 +300,7 @@ describe("render: first contact", function () {
 
     it("a problem the program finds while building (nodes too small for the platform) fails like any config problem", async () => {
         const tiny = [{ name: "system", instanceTypes: ["t3.medium"], capacityType: "ON_DEMAND", minSize: 1, desiredSize: 1, maxSize: 1, diskSizeGiB: 20, labels: {} }];
-        const file = writeStack("tiny", withSetting(withExamplesReplaced(stackText("dev")), "cluster", { name: "plg-dev", adminPrincipalArns: ["arn:aws:iam::210987654321:role/Admin"], nodeGroups: tiny }));
+        const file = writeStack("tiny", withSetting(withExamplesReplaced(stackText("dev")), "cluster", { name: "plg-dev", endpoint: { publicAccessCidrs: ["198.51.100.0/24"] }, adminPrincipalArns: ["arn:aws:iam::210987654321:role/Admin"], nodeGroups: tiny }));
         const out = path.join(tmp("plg-cli-tiny-"), "out");
         const r = await renderQuietly(["tiny", "--stack-file", file, "--out", out]);
         assert.equal(r.code, 1, r.stderr);

@@ -126,7 +126,7 @@ for (const stack of ["dev", "prod"] as const) {
 describe("workload identity: IRSA", () => {
     it("trusts only the Loki service account through the cluster's OIDC provider and creates no Pod Identity association", async () => {
         const g = await runStack("dev", {
-            settings: { cluster: { name: "plg-dev", adminPrincipalArns: ["arn:aws:iam::123456789012:role/PlatformAdmin"], workloadIdentity: "irsa" } },
+            settings: { cluster: { name: "plg-dev", endpoint: { publicAccessCidrs: ["203.0.113.0/24"] }, adminPrincipalArns: ["arn:aws:iam::123456789012:role/PlatformAdmin"], workloadIdentity: "irsa" } },
         });
         assert.equal(g.byType("aws:eks/podIdentityAssociation:PodIdentityAssociation").filter((a) => a.name.includes("loki")).length, 0);
         const podIdentity = await runStack("dev");

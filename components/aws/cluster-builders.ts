@@ -247,6 +247,33 @@ export function controlPlaneLogGroupName(clusterName: string): string {
     return `/aws/eks/${clusterName}/cluster`;
 }
 
+/**
+ * Key policy of the control-plane log group's key. CloudWatch Logs user guide, "Encrypt log data in
+ * CloudWatch Logs using AWS KMS" (step 2): the regional service principal logs.<region>.amazonaws.com
+ * may use the key only for this log group, via the encryption context CloudWatch Logs sends
+ * (kms:EncryptionContext:aws:logs:arn). The account-root statement keeps IAM policies in charge of the rest.
+ */
+export function controlPlaneLogKeyPolicy(partition: string, accountId: string, region: string, clusterName: string): PolicyDocument {
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            { Sid: "EnableIamPolicies", Effect: "Allow", Principal: { AWS: `arn:${partition}:iam::${accountId}:root` }, Action: "kms:*", Resource: "*" },
+            {
+                Sid: "CloudWatchLogsUseForControlPlaneLogs",
+                Effect: "Allow",
+                Principal: { Service: `logs.${region}.amazonaws.com` },
+                Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                Resource: "*",
+                Condition: {
+                    ArnEquals: {
+                        "kms:EncryptionContext:aws:logs:arn": `arn:${partition}:logs:${region}:${accountId}:log-group:${controlPlaneLogGroupName(clusterName)}`,
+                    },
+                },
+            },
+        ],
+    };
+}
+
 /** When an add-on is installed relative to the managed node groups. */
 export type AddonPhase = "beforeNodes" | "afterNodes";
 

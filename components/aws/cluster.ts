@@ -18,6 +18,7 @@ import {
     buildKubeconfig,
     clusterEncryptionPolicy,
     controlPlaneLogGroupName,
+    controlPlaneLogKeyPolicy,
     managedPolicyArn,
     nodeGroupLayout,
     nodeLaunchTemplateSpec,
@@ -185,9 +186,24 @@ export class EksCluster extends pulumi.ComponentResource {
             { ...awsOpts, ...keep },
         );
         new aws.kms.Alias(`${name}-secrets-key-alias`, { name: `alias/eks/${clusterName}-secrets`, targetKeyId: secretsKey.keyId }, awsOpts);
+        // Audit logs name users and resources: encrypted with a customer key CloudWatch Logs may use for this group only.
+        const logKey = new aws.kms.Key(
+            `${name}-control-plane-logs-key`,
+            {
+                description: `Encryption of the control-plane log group of EKS cluster ${clusterName}`,
+                enableKeyRotation: true,
+                deletionWindowInDays: prod ? 30 : 7,
+                policy: pulumi
+                    .all([partition, identity.accountId])
+                    .apply(([p, account]) => JSON.stringify(controlPlaneLogKeyPolicy(p, account, s.aws.region, clusterName))),
+                tags,
+            },
+            { ...awsOpts, ...keep },
+        );
+        new aws.kms.Alias(`${name}-control-plane-logs-key-alias`, { name: `alias/eks/${clusterName}-control-plane-logs`, targetKeyId: logKey.keyId }, awsOpts);
         const logGroup = new aws.cloudwatch.LogGroup(
             `${name}-control-plane-logs`,
-            { name: controlPlaneLogGroupName(clusterName), retentionInDays: c.logRetentionDays, tags },
+            { name: controlPlaneLogGroupName(clusterName), retentionInDays: c.logRetentionDays, kmsKeyId: logKey.arn, tags },
             awsOpts,
         );
 
