@@ -196,6 +196,18 @@ const productionChecks: Check[] = [
             }
         },
     },
+    {
+        // A dead Prometheus, Alertmanager or receiver Secret sends nothing: only an outside heartbeat notices the silence.
+        name: "prod: the alert path has a dead man's switch",
+        run(s, ctx) {
+            if (prod(s) && !s.alerting.heartbeat.enabled) {
+                ctx.warning(
+                    ["alerting", "heartbeat", "enabled"],
+                    "prod's alert path can die silently; expected true (with `pulumi config set --secret heartbeatUrl <https URL>` of a healthchecks.io, Opsgenie or PagerDuty heartbeat), given false",
+                );
+            }
+        },
+    },
 ];
 
 const telemetryChecks: Check[] = [

@@ -40,6 +40,8 @@ const common = {
         groupWait: "30s",
         groupInterval: "5m",
         slack: { channel: "#alerts" },
+        // Off until a heartbeat URL is configured (prod warns while it is off: config/checks.ts).
+        heartbeat: { enabled: false },
         httpStatusLabel: "http_status",
         errorRateThreshold: 0.05,
         latencyP95ThresholdSeconds: 0.5,

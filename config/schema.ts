@@ -245,6 +245,13 @@ const alertingSchema = z
             channel: text(/^#[a-z0-9_-]{1,80}$/, "expected a Slack channel such as #alerts (quoted in YAML: a bare # starts a comment)"),
         }),
         pagerduty: z.strictObject({ enabled: z.boolean().describe("Page on critical alerts (needs secret pagerdutyRoutingKey).") }),
+        heartbeat: z
+            .strictObject({
+                enabled: z
+                    .boolean()
+                    .describe("Dead man's switch: the always-firing Watchdog is sent every minute to an external heartbeat URL (needs secret heartbeatUrl)."),
+            })
+            .describe("External heartbeat that notices when the alert path itself dies."),
         httpStatusLabel: labelName.describe("Label of http_requests_total holding the HTTP status code."),
         errorRateThreshold: z
             .number({ message: RATIO_EXPECTED })
@@ -315,6 +322,12 @@ export const SECRET_KEYS = {
         looksValid: (v: string) => /^[A-Za-z0-9]{32}$/.test(v),
         expected: "a 32-character PagerDuty routing key",
         offlinePlaceholder: "0123456789abcdef0123456789abcdef",
+    },
+    heartbeatUrl: {
+        description: "Heartbeat (dead man's switch) URL Alertmanager posts the Watchdog alert to: healthchecks.io, Opsgenie or PagerDuty heartbeat.",
+        looksValid: (v: string) => /^https:\/\/[^\s/]+\.[^\s/]+\/\S*$/.test(v),
+        expected: "an https:// heartbeat URL such as https://hc-ping.com/<uuid>",
+        offlinePlaceholder: "https://heartbeat.invalid/offline-render-placeholder",
     },
 } as const;
 

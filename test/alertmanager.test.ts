@@ -22,6 +22,7 @@ const base: Omit<AlertmanagerInput, "slack" | "pagerduty"> = {
     secretName: kps.receiverSecretName,
     externalUrlIsPublic: true,
     serviceLabels: ["namespace", "job"],
+    heartbeat: { enabled: false },
 };
 const PROD: AlertmanagerInput = { ...base, slack: { enabled: true, channel: "#alerts-prod" }, pagerduty: { enabled: true } };
 const DEV: AlertmanagerInput = { ...base, slack: { enabled: true, channel: "#alerts-dev" }, pagerduty: { enabled: false } };

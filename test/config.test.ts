@@ -18,7 +18,8 @@ function stackConfig(env: "dev" | "prod", over: Record<string, unknown> = {}): R
         aws: { region: "eu-west-1", tags: { team: "platform" } },
         cluster: { name: `plg-${env}`, adminPrincipalArns: [ADMIN], endpoint: { publicAccessCidrs: ["198.51.100.0/24"] } },
         slackWebhookUrl: SLACK,
-        ...(env === "prod" ? { pagerdutyRoutingKey: PD } : {}),
+        // prod with its dead man's switch configured (off, prod warns: test/heartbeat.test.ts).
+        ...(env === "prod" ? { pagerdutyRoutingKey: PD, alerting: { heartbeat: { enabled: true } }, heartbeatUrl: "https://hc-ping.com/config-test" } : {}),
     };
     const merged = { ...base, ...over };
     const out: Record<string, string> = {};
@@ -56,13 +57,14 @@ function expectProblem(list: string[], key: string, ...fragments: string[]): str
 }
 
 describe("config: profiles and stack files", () => {
-    it("the committed dev and prod stack files validate, pick their profile and warn about nothing", () => {
+    it("the committed dev and prod stack files validate, pick their profile and warn about nothing but prod's missing heartbeat", () => {
         for (const env of ["dev", "prod"] as const) {
             const cfg = readStackConfig(ROOT, path.join(ROOT, `Pulumi.${env}.yaml`));
             const r = parseSettings(cfg.config);
             assert.ok(r.ok, r.ok ? "" : r.problems.join("\n"));
             assert.equal(r.settings.environment, env);
-            assert.deepEqual(r.warnings, []);
+            // The heartbeat needs a URL of the user's own service: off until they set one, and prod says so.
+            assert.deepEqual(r.warnings.map((w) => w.slice(0, w.indexOf(": "))), env === "prod" ? ["plg-observability:alerting.heartbeat.enabled"] : []);
         }
     });
 
@@ -449,10 +451,10 @@ describe("config: loadConfig under the Pulumi runtime", () => {
 
     it("refuses a secret the stack holds in plain text, naming the command, never the value", () => {
         const config = stackConfig("prod");
-        const loaded = load(config, [`${P}:slackWebhookUrl`, `${P}:pagerdutyRoutingKey`]);
+        const loaded = load(config, [`${P}:slackWebhookUrl`, `${P}:pagerdutyRoutingKey`, `${P}:heartbeatUrl`]);
         assert.ok(pulumi.Output.isInstance(loaded.secrets.pagerdutyRoutingKey));
         assert.throws(
-            () => load(config, [`${P}:slackWebhookUrl`]),
+            () => load(config, [`${P}:slackWebhookUrl`, `${P}:heartbeatUrl`]),
             (e: unknown) => {
                 assert.ok(e instanceof ConfigError, String(e));
                 assert.equal(e.problems.length, 1, e.problems.join("\n"));

@@ -22,6 +22,7 @@ function amInput(env: "dev" | "prod"): AlertmanagerInput {
         secretName: kps.receiverSecretName,
         externalUrlIsPublic: prod,
         serviceLabels: ["namespace", "job"],
+        heartbeat: { enabled: false },
     };
 }
 

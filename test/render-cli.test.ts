@@ -162,7 +162,16 @@ describe("render: first contact", function () {
         // dev runs the whole command, helm template included; the others skip it to keep the suite fast.
         const cases: [string, () => string, boolean][] = [
             ["dev, its example values replaced (with manifests)", () => writeStack("dev", withExamplesReplaced(stackText("dev"))), true],
-            ["prod, its example values replaced", () => writeStack("prod", withExamplesReplaced(stackText("prod"))), false],
+            // prod warns while its dead man's switch is off: here it is on (its URL, absent offline, is a placeholder).
+            [
+                "prod, its example values replaced, its heartbeat on",
+                () =>
+                    writeStack(
+                        "prod",
+                        withSetting(withExamplesReplaced(stackText("prod")), "alerting", { slack: { channel: "#alerts-prod" }, heartbeat: { enabled: true } }),
+                    ),
+                false,
+            ],
             ["dev on a brought cluster (test/fixtures/stacks/Pulumi.dev-brought.yaml)", () => BROUGHT, false],
         ];
         for (const [name, file, manifests] of cases) {
@@ -190,14 +199,18 @@ describe("render: first contact", function () {
                 const out = tmp("plg-cli-doc-");
                 const r = await renderQuietly([name, "--stack-file", writeStack(name, text), "--out", out]);
                 assert.equal(r.code, 0, r.stderr);
-                const warnings = warningLines(r);
+                const all = warningLines(r);
+                // prod also says its dead man's switch is off (config/checks.ts): the user's own service, not an example value.
+                const heartbeat = all.filter((w) => w.startsWith(`${PROJECT}:alerting.heartbeat.enabled:`));
+                assert.equal(heartbeat.length, name === "prod" ? 1 : 0, all.join("\n"));
+                const warnings = all.filter((w) => !heartbeat.includes(w));
                 for (const w of warnings) {
                     assert.match(w, /123456789012|RFC 5737/, `only documentation-value warnings: ${w}`);
                     warned.add(warnedKey(w));
                 }
                 // The same warnings, in summary.txt under "warnings:".
                 const summary = summaryOf(out);
-                assert.deepEqual(summary.split("\n").slice(summary.split("\n").indexOf("warnings:") + 1, -1).map((l) => l.trim()), warnings);
+                assert.deepEqual(summary.split("\n").slice(summary.split("\n").indexOf("warnings:") + 1, -1).map((l) => l.trim()), all);
             }
             assert.deepEqual([...warned].sort(), [...valuesToReplace().keys()].map((k) => k.replace(/ \(.*\)$/, "")).sort());
         });

@@ -22,6 +22,7 @@ const PROJECT = "plg-observability";
 const CANARIES: Record<SecretKey, string> = {
     slackWebhookUrl: "https://hooks.slack.com/services/TCANARY01/BCANARY02/CanarySlackZq8Wx4Pk",
     pagerdutyRoutingKey: "CanaryPagerDutyKeyQ7w3E9r1T5y8U2",
+    heartbeatUrl: "https://hc-ping.com/canary-heartbeat-5d1e7a9c-3b2f-4e8d-a6c4",
 };
 
 /** The canary's base64 at each of the three alignments it can take inside a longer encoded string. */
@@ -47,7 +48,7 @@ function canaryStackFile(name: StackName): string {
     const doc = YAML.parse(fs.readFileSync(STACK_FILES[name], "utf8")) as { config: Record<string, unknown> };
     const config = doc.config;
     const alerting = (config[`${PROJECT}:alerting`] ?? {}) as Record<string, unknown>;
-    config[`${PROJECT}:alerting`] = { ...alerting, slack: { ...(alerting.slack as object), enabled: true }, pagerduty: { enabled: true } };
+    config[`${PROJECT}:alerting`] = { ...alerting, slack: { ...(alerting.slack as object), enabled: true }, pagerduty: { enabled: true }, heartbeat: { enabled: true } };
     for (const [key, value] of Object.entries(CANARIES)) config[`${PROJECT}:${key}`] = value;
     delete (doc as Record<string, unknown>).environment;
     const file = path.join(tmp("plg-canary-"), `Pulumi.${name}.yaml`);

@@ -5,7 +5,7 @@
  * Credentials are never in the config: receivers read them from files of the Kubernetes Secret
  * listed in `alertmanagerSpec.secrets`, which the operator mounts at
  * /etc/alertmanager/secrets/<secret>/<key> (`api_url_file` needs Alertmanager >= 0.22,
- * `routing_key_file` >= 0.25).
+ * `routing_key_file` >= 0.25, the heartbeat's webhook `url_file` >= 0.26; kps 88 ships 0.34).
  */
 import { alertmanagerSecretPath } from "../../endpoints";
 import { ALERTS } from "./rules";
@@ -14,13 +14,22 @@ import { ALERTS } from "./rules";
 export const SLACK_WEBHOOK_KEY = "slack-webhook-url";
 /** Key of the PagerDuty Events API v2 routing key in the receivers Secret. */
 export const PAGERDUTY_ROUTING_KEY_KEY = "pagerduty-routing-key";
+/** Key of the heartbeat (dead man's switch) URL in the receivers Secret. */
+export const HEARTBEAT_URL_KEY = "heartbeat-url";
+
+/**
+ * How often the heartbeat receiver gets Watchdog (group_interval = repeat_interval): the heartbeat
+ * service's period should be a few times this, so one lost request does not page.
+ */
+export const HEARTBEAT_INTERVAL = "1m";
 
 /** Receiver names. */
 export const RECEIVERS = {
-    /** Drops notifications: the root default, Watchdog and InfoInhibitor. */
+    /** Drops notifications: the root default, Watchdog (unless the heartbeat is on) and InfoInhibitor. */
     none: "null",
     slack: "slack",
     pagerduty: "pagerduty",
+    heartbeat: "heartbeat",
 } as const;
 
 /**
@@ -61,6 +70,11 @@ export interface AlertmanagerInput {
     /** PagerDuty receiver: gets critical alerts. */
     readonly pagerduty: {
         /** Whether PagerDuty incidents are opened (the Secret must then hold PAGERDUTY_ROUTING_KEY_KEY). */
+        readonly enabled: boolean;
+    };
+    /** Dead man's switch: Watchdog to an external heartbeat URL. */
+    readonly heartbeat: {
+        /** Whether Watchdog is sent out (the Secret must then hold HEARTBEAT_URL_KEY). */
         readonly enabled: boolean;
     };
     /** Kubernetes Secret with the receiver credentials (endpoints.kps.receiverSecretName), mounted via alertmanagerSpec.secrets. */
@@ -130,6 +144,14 @@ export interface PagerdutyConfig {
     readonly client_url?: string;
 }
 
+/** Webhook receiver settings. */
+export interface WebhookConfig {
+    /** File holding the URL (a heartbeat URL is a credential: anyone holding it can fake the heartbeat). */
+    readonly url_file: string;
+    /** Notify when alerts resolve. */
+    readonly send_resolved: boolean;
+}
+
 /** A receiver. */
 export interface Receiver {
     /** Name routes refer to. */
@@ -138,6 +160,8 @@ export interface Receiver {
     readonly slack_configs?: readonly SlackConfig[];
     /** PagerDuty integrations. */
     readonly pagerduty_configs?: readonly PagerdutyConfig[];
+    /** Webhook integrations. */
+    readonly webhook_configs?: readonly WebhookConfig[];
 }
 
 /** An inhibition: a firing source alert mutes matching target alerts. */
@@ -209,9 +233,25 @@ export function buildAlertmanagerConfig(input: AlertmanagerInput): AlertmanagerB
     const noExternalLink = input.externalUrlIsPublic ? {} : { title_link: "", fallback: useTemplate(TEMPLATES.title) };
     const noClientLink = input.externalUrlIsPublic ? {} : { client_url: "" };
     const receivers: Receiver[] = [{ name: RECEIVERS.none }];
+    if (input.heartbeat.enabled) {
+        receivers.push({
+            name: RECEIVERS.heartbeat,
+            webhook_configs: [{ url_file: alertmanagerSecretPath(input.secretName, HEARTBEAT_URL_KEY), send_resolved: false }],
+        });
+    }
     const routes: AlertmanagerRoute[] = [
-        // Watchdog fires all the time to prove the pipeline works; it is not for humans.
-        { receiver: RECEIVERS.none, matchers: [quoted("alertname", "Watchdog")] },
+        // Watchdog fires all the time to prove the pipeline works; it is not for humans. With the
+        // heartbeat on it goes out every HEARTBEAT_INTERVAL: when it stops arriving, the outside
+        // service pages (the dead man's switch).
+        input.heartbeat.enabled
+            ? {
+                  receiver: RECEIVERS.heartbeat,
+                  matchers: [quoted("alertname", "Watchdog")],
+                  group_wait: "0s",
+                  group_interval: HEARTBEAT_INTERVAL,
+                  repeat_interval: HEARTBEAT_INTERVAL,
+              }
+            : { receiver: RECEIVERS.none, matchers: [quoted("alertname", "Watchdog")] },
         // kps' InfoInhibitor only exists to mute info alerts (see inhibit_rules).
         { receiver: RECEIVERS.none, matchers: [quoted("alertname", "InfoInhibitor")] },
     ];

@@ -4,7 +4,7 @@ import * as random from "@pulumi/random";
 import type { Secrets, Settings } from "../../../config";
 import { chartRelease } from "../helm";
 import { kps, urls } from "../../endpoints";
-import { PAGERDUTY_ROUTING_KEY_KEY, SLACK_WEBHOOK_KEY, buildAlertmanagerConfig } from "./alertmanager";
+import { HEARTBEAT_URL_KEY, PAGERDUTY_ROUTING_KEY_KEY, SLACK_WEBHOOK_KEY, buildAlertmanagerConfig } from "./alertmanager";
 import { DEFAULT_GROUP_BY, type MetricsRulesInput, buildPrometheusRules } from "./rules";
 import {
     GRAFANA_ADMIN_PASSWORD_KEY,
@@ -85,6 +85,7 @@ export function kpsValuesInput(settings: Settings, clusterName: string, storageC
         repeatInterval: settings.alerting.repeatInterval,
         slack: settings.alerting.slack,
         pagerduty: settings.alerting.pagerduty,
+        heartbeat: settings.alerting.heartbeat,
         secretName: kps.receiverSecretName,
     });
     return {
@@ -189,6 +190,7 @@ export class Metrics extends pulumi.ComponentResource {
         const receiverData: Record<string, pulumi.Output<string>> = {};
         if (s.alerting.slack.enabled && args.secrets.slackWebhookUrl) receiverData[SLACK_WEBHOOK_KEY] = args.secrets.slackWebhookUrl;
         if (s.alerting.pagerduty.enabled && args.secrets.pagerdutyRoutingKey) receiverData[PAGERDUTY_ROUTING_KEY_KEY] = args.secrets.pagerdutyRoutingKey;
+        if (s.alerting.heartbeat.enabled && args.secrets.heartbeatUrl) receiverData[HEARTBEAT_URL_KEY] = args.secrets.heartbeatUrl;
         const receiverSecret = new k8s.core.v1.Secret(
             `${name}-receivers`,
             {
