@@ -6,6 +6,8 @@
 export const namespaces = {
     monitoring: "monitoring",
     logging: "logging",
+    /** The node agents that need the host (node-exporter, Alloy), apart: the only privileged namespace (k8s/pod-security.ts). */
+    nodeAgents: "node-agents",
 } as const;
 
 const CLUSTER_DOMAIN = "svc.cluster.local";
@@ -23,6 +25,8 @@ export const kps = {
     prometheus: { service: "kps-prometheus", port: 9090 },
     alertmanager: { service: "kps-alertmanager", port: 9093 },
     grafana: { fullname: "grafana", service: "grafana", port: 80 },
+    /** node-exporter (a kps subchart) runs in the node agents' namespace. */
+    nodeExporter: { namespace: namespaces.nodeAgents },
     /** Kubernetes Secret holding Alertmanager receiver credentials, mounted via alertmanagerSpec.secrets. */
     receiverSecretName: "alertmanager-receivers",
     /** Kubernetes Secret holding the Grafana admin user and password. */
@@ -40,7 +44,7 @@ export const loki = {
 
 /** Alloy: release and fullnameOverride. */
 export const alloy = {
-    namespace: namespaces.logging,
+    namespace: namespaces.nodeAgents,
     release: "alloy",
     fullname: "alloy",
     serviceAccount: "alloy",

@@ -103,7 +103,7 @@ export class Platform extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        const logs = new Logs(
+        new Logs(
             `${name}-logs`,
             {
                 settings,
@@ -118,7 +118,7 @@ export class Platform extends pulumi.ComponentResource {
 
         // Not the Loki release (up to 15 minutes): Alloy needs only its namespace and the CRDs of its
         // ServiceMonitor, and holds its place in the logs while it retries pushes until Loki answers.
-        new Collector(`${name}-collector`, { settings, provider: cluster.provider, dependsOn: [logs.namespace, metrics.crds] }, { parent: this });
+        new Collector(`${name}-collector`, { settings, provider: cluster.provider, dependsOn: [metrics.nodeAgentsNamespace, metrics.crds] }, { parent: this });
 
         this.outputs = {
             clusterName: cluster.name,

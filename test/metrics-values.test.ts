@@ -36,7 +36,6 @@ const COMPONENT_RESOURCES: KpsComponentResources = {
     nodeExporter: { requests: { cpu: "16m", memory: "16Mi" }, limits: { memory: "32Mi" } },
     grafana: { requests: { cpu: "17m", memory: "17Mi" }, limits: { memory: "34Mi" } },
     grafanaSidecar: { requests: { cpu: "18m", memory: "18Mi" }, limits: { memory: "36Mi" } },
-    grafanaInitChownData: { requests: { cpu: "19m", memory: "19Mi" }, limits: { memory: "38Mi" } },
 };
 
 function input(env: "dev" | "prod", overrides: Partial<KpsValuesInput> = {}): KpsValuesInput {
@@ -202,7 +201,7 @@ describe("kube-prometheus-stack values", function () {
         assert.deepEqual(prod["prometheus-node-exporter"].resources, r.nodeExporter);
         assert.deepEqual(g.resources, r.grafana);
         assert.deepEqual(resourcesOf("sidecar"), r.grafanaSidecar);
-        assert.deepEqual(resourcesOf("initChownData"), r.grafanaInitChownData);
+        assert.deepEqual(g.initChownData, { enabled: false }, "a root init container the restricted namespace refuses");
     });
 
     it("labels every series with cluster and environment, and names the replica label", function () {

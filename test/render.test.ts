@@ -5,6 +5,7 @@ import YAML from "yaml";
 import { requireBinary, run } from "./support/binaries";
 import { ROOT } from "./support/graph";
 import { renderQuietly, tmp } from "./support/render";
+import { kps } from "../components/endpoints";
 
 const SLACK = "https://hooks.slack.com/services/TLEAKCHECK/BLEAKCHECK/SuperSecretWebhookToken";
 const PAGERDUTY = "LeakCheckRoutingKey0123456789abc";
@@ -70,9 +71,11 @@ describe("render", function () {
                 const docs = YAML.parseAllDocuments(fs.readFileSync(path.join(out, "manifests", `${r.name}.yaml`), "utf8")).map((d) => d.toJS() as { kind?: string; metadata?: { namespace?: string } } | null);
                 assert.ok(docs.some((d) => d?.kind), `${r.name}: rendered objects`);
                 // kube-prometheus-stack puts the Services that expose system components (CoreDNS) for
-                // scraping in kube-system, where those pods run: the one deliberate exception.
+                // scraping in kube-system, where those pods run, and node-exporter in the node agents'
+                // privileged namespace (components/k8s/pod-security.ts): the deliberate exceptions.
                 const exempt = (d: { kind?: string; metadata?: { namespace?: string } } | null): boolean =>
-                    r.name === "kube-prometheus-stack" && d?.kind === "Service" && d.metadata?.namespace === "kube-system";
+                    r.name === "kube-prometheus-stack" &&
+                    ((d?.kind === "Service" && d.metadata?.namespace === "kube-system") || d?.metadata?.namespace === kps.nodeExporter.namespace);
                 for (const d of docs.filter((x) => x?.metadata?.namespace !== undefined && !exempt(x))) {
                     namespaced++;
                     assert.equal(d?.metadata?.namespace, r.namespace, `${r.name}: ${d?.kind} in the release's namespace`);

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { Settings } from "../../../config";
 import { chartRelease } from "../helm";
+import { namespaceLabels } from "../pod-security";
 import { loki, urls } from "../../endpoints";
 import { DEFAULT_LOKI_RULE_THRESHOLDS, type LokiRulesInput, buildLokiRulerConfigMapData, buildLokiRules } from "./rules";
 import { type LokiResources, type LokiValuesInput, buildLokiValues } from "./values";
@@ -98,7 +99,7 @@ export interface LogsArgs {
 /** Loki on S3, credentials only through the workload role bound to its service account. */
 export class Logs extends pulumi.ComponentResource {
     public readonly release: k8s.helm.v3.Release;
-    /** The logging namespace: what shares it (the collector) waits for it, not for the Loki release. */
+    /** The logging namespace (Pod Security restricted): what deploys into it waits for it, not for the Loki release. */
     public readonly namespace: k8s.core.v1.Namespace;
 
     constructor(name: string, args: LogsArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -110,7 +111,11 @@ export class Logs extends pulumi.ComponentResource {
         // prod: a delete (a renamed resource, `pulumi destroy`) stops ingestion, and the namespace's takes
         // Loki's volumes (WAL, chunks not yet flushed) with it: Pulumi refuses until unprotected.
         const k8sOpts: pulumi.CustomResourceOptions = { parent: this, provider: args.provider, ...(s.environment === "prod" ? { protect: true } : {}) };
-        const ns = (this.namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: loki.namespace } }, { ...k8sOpts, dependsOn: args.dependsOn }));
+        const ns = (this.namespace = new k8s.core.v1.Namespace(
+            `${name}-namespace`,
+            { metadata: { name: loki.namespace, labels: namespaceLabels(loki.namespace) } },
+            { ...k8sOpts, dependsOn: args.dependsOn },
+        ));
         const values = pulumi
             .all([args.bucketName, args.irsaRoleArn])
             .apply(([chunksBucket, irsaRoleArn]) => buildLokiValues(lokiValuesInput(s, { chunksBucket, irsaRoleArn }, args.storageClass)));

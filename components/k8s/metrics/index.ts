@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { Secrets, Settings } from "../../../config";
 import { chartRelease } from "../helm";
+import { namespaceLabels } from "../pod-security";
 import { kps, urls } from "../../endpoints";
 import { HEARTBEAT_URL_KEY, PAGERDUTY_ROUTING_KEY_KEY, SLACK_WEBHOOK_KEY, buildAlertmanagerConfig } from "./alertmanager";
 import { DEFAULT_GROUP_BY, type MetricsRulesInput, buildPrometheusRules } from "./rules";
@@ -36,7 +37,6 @@ const RESOURCES: Record<Settings["environment"], KpsComponentResources> = {
         nodeExporter: { requests: { cpu: "25m", memory: "48Mi" }, limits: { memory: "96Mi" } },
         grafana: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "512Mi" } },
         grafanaSidecar: { requests: { cpu: "25m", memory: "96Mi" }, limits: { memory: "192Mi" } },
-        grafanaInitChownData: { requests: { cpu: "10m", memory: "16Mi" }, limits: { memory: "32Mi" } },
     },
     prod: {
         alertmanager: { requests: { cpu: "50m", memory: "96Mi" }, limits: { memory: "256Mi" } },
@@ -47,7 +47,6 @@ const RESOURCES: Record<Settings["environment"], KpsComponentResources> = {
         nodeExporter: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } },
         grafana: { requests: { cpu: "250m", memory: "384Mi" }, limits: { memory: "1Gi" } },
         grafanaSidecar: { requests: { cpu: "50m", memory: "96Mi" }, limits: { memory: "192Mi" } },
-        grafanaInitChownData: { requests: { cpu: "10m", memory: "16Mi" }, limits: { memory: "32Mi" } },
     },
 };
 
@@ -150,6 +149,8 @@ export class Metrics extends pulumi.ComponentResource {
     public readonly release: k8s.helm.v3.Release;
     /** The prometheus-operator CRDs release: anything creating a ServiceMonitor or PrometheusRule waits for it. */
     public readonly crds: k8s.helm.v3.Release;
+    /** The node agents' namespace (privileged Pod Security): node-exporter here, Alloy beside it. */
+    public readonly nodeAgentsNamespace: k8s.core.v1.Namespace;
 
     constructor(name: string, args: MetricsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("plg:k8s:Metrics", name, {}, opts);
@@ -161,9 +162,15 @@ export class Metrics extends pulumi.ComponentResource {
 
         const ns = new k8s.core.v1.Namespace(
             `${name}-namespace`,
-            { metadata: { name: kps.namespace } },
+            { metadata: { name: kps.namespace, labels: namespaceLabels(kps.namespace) } },
             { ...k8sOpts, dependsOn: args.dependsOn, protect },
         );
+        // Created here: node-exporter, part of this release, is the first to land in it.
+        const nodeAgents = (this.nodeAgentsNamespace = new k8s.core.v1.Namespace(
+            `${name}-node-agents-namespace`,
+            { metadata: { name: kps.nodeExporter.namespace, labels: namespaceLabels(kps.nodeExporter.namespace) } },
+            { ...k8sOpts, dependsOn: args.dependsOn, protect },
+        ));
 
         const crds = (this.crds = chartRelease(
             `${name}-crds`,
@@ -208,7 +215,7 @@ export class Metrics extends pulumi.ComponentResource {
             `${name}-kps`,
             "kubePrometheusStack",
             { name: kps.release, namespace: ns.metadata.name, values, timeoutSeconds: RELEASE_TIMEOUT_SECONDS },
-            { ...k8sOpts, dependsOn: [crds, adminSecret, receiverSecret], protect },
+            { ...k8sOpts, dependsOn: [crds, adminSecret, receiverSecret, nodeAgents], protect },
         );
 
         const rules = buildPrometheusRules(metricsRulesInput(s));

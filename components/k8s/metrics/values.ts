@@ -101,8 +101,6 @@ export interface KpsComponentResources {
     readonly grafana: ResourceRequirements;
     /** Each of Grafana's dashboard and datasource sidecars. */
     readonly grafanaSidecar: ResourceRequirements;
-    /** Grafana's init container that hands its volume to the grafana user. */
-    readonly grafanaInitChownData: ResourceRequirements;
 }
 
 /** Settings of the kube-prometheus-stack release. */
@@ -252,7 +250,7 @@ export interface KpsValues {
     /** kube-state-metrics subchart. */
     readonly "kube-state-metrics": { readonly resources: ResourceRequirements };
     /** node-exporter subchart. */
-    readonly "prometheus-node-exporter": { readonly resources: ResourceRequirements };
+    readonly "prometheus-node-exporter": { readonly namespaceOverride: string; readonly resources: ResourceRequirements };
     /** Grafana subchart. */
     readonly grafana: Readonly<Record<string, unknown>> & {
         /** Datasources besides the sidecar's Prometheus and Alertmanager. */
@@ -376,11 +374,14 @@ export function buildKubePrometheusStackValues(input: KpsValuesInput): KpsValues
             admissionWebhooks: { patch: { resources: r.webhookJobs } },
         },
         "kube-state-metrics": { resources: r.kubeStateMetrics },
-        "prometheus-node-exporter": { resources: r.nodeExporter },
+        // Host access (hostNetwork, hostPID, /proc, /sys, /): in the privileged node-agents namespace (k8s/pod-security.ts).
+        "prometheus-node-exporter": { namespaceOverride: kps.nodeExporter.namespace, resources: r.nodeExporter },
         grafana: {
             fullnameOverride: kps.grafana.fullname,
             resources: r.grafana,
-            initChownData: { resources: r.grafanaInitChownData },
+            // A root init container with CHOWN: the pod's fsGroup already gives the volume to Grafana, and
+            // without it the monitoring namespace enforces Pod Security restricted.
+            initChownData: { enabled: false },
             // A `helm test` hook Pod (unsized, pulled on every render): Pulumi never runs Helm tests.
             testFramework: { enabled: false },
             admin: {
