@@ -11,6 +11,8 @@ import { Dashboards, dashboardsInput } from "./k8s/dashboards";
 import { buildDashboards } from "./k8s/dashboards/builders";
 import { Logs } from "./k8s/logs";
 import { Metrics } from "./k8s/metrics";
+import { podSecurityLabels } from "./k8s/pod-security";
+import { SampleApp } from "./k8s/sample-app";
 
 /** What a stack exports. Secrets stay secret Outputs. */
 export interface PlatformOutputs {
@@ -119,6 +121,21 @@ export class Platform extends pulumi.ComponentResource {
         // Not the Loki release (up to 15 minutes): Alloy needs only its namespace and the CRDs of its
         // ServiceMonitor, and holds its place in the logs while it retries pushes until Loki answers.
         new Collector(`${name}-collector`, { settings, provider: cluster.provider, dependsOn: [metrics.nodeAgentsNamespace, metrics.crds] }, { parent: this });
+
+        // The guide's sample service, to verify a new environment by generating traffic (README).
+        if (settings.sampleApp.enabled && settings.sampleApp.image) {
+            new SampleApp(
+                `${name}-sample-app`,
+                {
+                    image: settings.sampleApp.image,
+                    replicas: settings.sampleApp.replicas,
+                    namespaceLabels: podSecurityLabels("restricted"),
+                    provider: cluster.provider,
+                    dependsOn: [...cluster.ready, metrics.crds],
+                },
+                { parent: this },
+            );
+        }
 
         this.outputs = {
             clusterName: cluster.name,

@@ -49,6 +49,7 @@ const common = {
         runbookBaseUrl: "https://runbooks.example.com/plg",
     },
     grafana: { persistenceSizeGiB: 10 },
+    sampleApp: { enabled: false, replicas: 2 },
 };
 
 const dev = {

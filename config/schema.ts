@@ -280,6 +280,24 @@ const grafanaSchema = z
     })
     .describe("Grafana.");
 
+/** An image reference with an explicit tag or digest (`latest` moves under a running Deployment). */
+const IMAGE_EXPECTED = "expected an image with an explicit tag or digest, such as 123456789012.dkr.ecr.eu-west-1.amazonaws.com/plg-sample-app:0.1.0";
+const imageReference = text(
+    /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*((:(?!latest$)[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})|(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?@sha256:[a-f0-9]{64})$/,
+    IMAGE_EXPECTED,
+);
+
+const sampleAppSchema = z
+    .strictObject({
+        enabled: z.boolean({ message: "expected true or false" }).describe("Deploy the sample service (examples/sample-app) with a ServiceMonitor, to verify an environment."),
+        image: imageReference.optional().describe("The sample service's image (build examples/sample-app/Dockerfile and push it); required when enabled."),
+        replicas: positiveInt(1, 10).describe("Pods of the sample service."),
+    })
+    .superRefine((v, ctx) => {
+        if (v.enabled && v.image === undefined) ctx.addIssue({ code: "custom", path: ["image"], message: `${IMAGE_EXPECTED}, required when sampleApp.enabled is true; given none` });
+    })
+    .describe("The guide's sample service, off by default.");
+
 export const settingsSchema = z.strictObject({
     environment: z.enum(["dev", "prod"], { message: "expected dev or prod" }).describe("Profile of defaults."),
     aws: awsSchema,
@@ -289,6 +307,7 @@ export const settingsSchema = z.strictObject({
     logs: logsSchema,
     alerting: alertingSchema,
     grafana: grafanaSchema,
+    sampleApp: sampleAppSchema,
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
