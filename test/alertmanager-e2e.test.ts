@@ -1,42 +1,16 @@
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import YAML from "yaml";
 import { kps } from "../components/endpoints";
 import { requireBinary } from "./support/binaries";
 import { runStack } from "./support/graph";
+import { Proc, freePort } from "./support/processes";
 
 interface AlertGroup {
     receiver: { name: string };
     alerts: { labels: Record<string, string>; status: { state: string; inhibitedBy: string[] } }[];
-}
-
-function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const srv = net.createServer();
-        srv.listen(0, "127.0.0.1", () => {
-            const port = (srv.address() as net.AddressInfo).port;
-            srv.close(() => resolve(port));
-        });
-        srv.on("error", reject);
-    });
-}
-
-async function waitReady(base: string, proc: ChildProcess, log: () => string): Promise<void> {
-    const deadline = Date.now() + 15_000;
-    while (Date.now() < deadline) {
-        if (proc.exitCode !== null) throw new Error(`alertmanager exited (${proc.exitCode}):\n${log()}`);
-        try {
-            if ((await fetch(`${base}/-/ready`)).ok) return;
-        } catch {
-            /* not listening yet */
-        }
-        await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`alertmanager not ready in 15 s:\n${log()}`);
 }
 
 /**
@@ -46,7 +20,7 @@ async function waitReady(base: string, proc: ChildProcess, log: () => string): P
  */
 describe("alertmanager end to end (real process on loopback)", function () {
     this.timeout(30_000);
-    let proc: ChildProcess | undefined;
+    let proc: Proc | undefined;
     let base = "";
 
     before(async function () {
@@ -57,16 +31,13 @@ describe("alertmanager end to end (real process on loopback)", function () {
         fs.writeFileSync(path.join(dir, "alertmanager.yml"), YAML.stringify(config));
         const port = await freePort();
         base = `http://127.0.0.1:${port}`;
-        let output = "";
-        proc = spawn(bin, [
+        proc = new Proc("alertmanager", bin, [
             `--config.file=${path.join(dir, "alertmanager.yml")}`,
             `--storage.path=${path.join(dir, "data")}`,
             `--web.listen-address=127.0.0.1:${port}`,
             "--cluster.listen-address=",
         ]);
-        proc.stdout?.on("data", (d: Buffer) => (output += d.toString()));
-        proc.stderr?.on("data", (d: Buffer) => (output += d.toString()));
-        await waitReady(base, proc, () => output);
+        await proc.waitReady(`${base}/-/ready`, 15_000);
         const alert = (labels: Record<string, string>) => ({ labels, annotations: { summary: "test" }, startsAt: new Date().toISOString() });
         const res = await fetch(`${base}/api/v2/alerts`, {
             method: "POST",
@@ -89,9 +60,7 @@ describe("alertmanager end to end (real process on loopback)", function () {
         assert.equal(res.status, 200, await res.text());
     });
 
-    after(() => {
-        proc?.kill("SIGTERM");
-    });
+    after(() => proc?.stop());
 
     async function groups(): Promise<AlertGroup[]> {
         // Inhibition is evaluated on read; give the dispatcher a moment to group.

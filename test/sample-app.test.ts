@@ -6,7 +6,7 @@ import { Registry } from "prom-client";
 import { profileFor } from "../config/profiles";
 import { DEFAULT_LATENCY_HISTOGRAM, DEFAULT_REQUESTS_METRIC } from "../components/k8s/metrics/rules";
 import { HIGH_CARDINALITY_LOG_FIELDS } from "../components/k8s/collector/config";
-import { createApp, UNMATCHED_ROUTE } from "../examples/sample-app/src/app";
+import { createApp, METRICS_ROUTE, UNMATCHED_ROUTE } from "../examples/sample-app/src/app";
 import { createLogger } from "../examples/sample-app/src/logger";
 import { createMetrics } from "../examples/sample-app/src/metrics";
 
@@ -76,6 +76,7 @@ describe("sample app (examples/sample-app)", () => {
         assert.equal(count("/error", "500"), 2, "the query string is not part of the route");
         assert.equal(count("/", "200"), 1);
         assert.equal(count(UNMATCHED_ROUTE, "404"), 2, "unknown paths share one series");
+        assert.equal(requests.filter((s) => s.labels.route === METRICS_ROUTE).length, 0, "scrapes do not dilute the error ratio");
         for (const s of requests) {
             assert.deepEqual(Object.keys(s.labels).sort(), ["http_status", "method", "route"].sort());
             assert.ok(!("endpoint" in s.labels), "a ServiceMonitor target's `endpoint` would rename it to exported_endpoint");
@@ -108,8 +109,10 @@ describe("sample app (examples/sample-app)", () => {
         await get("/?q=secret", { traceparent: `00-${traceId}-00f067aa0ba902b7-01`, "x-request-id": "req-42" });
         await get("/error");
         await settle();
+        await get("/metrics");
+        await settle();
         const requests = app.logs.filter((l) => l.msg === "request");
-        assert.equal(requests.length, 2);
+        assert.equal(requests.length, 2, "scrapes are not logged");
         const first = requests[0] as LogLine;
         assert.equal(first.level, "info");
         assert.equal(first.method, "GET");

@@ -1,14 +1,16 @@
 /**
  * The guide's sample service: `/` says hello, `/work` takes 0.1–1.5 s, `/error` fails with a 500
- * and an error log line, `/metrics` is the Prometheus endpoint. Every request is counted, timed
- * and logged by one wrapper, labelled with its route template (unknown paths share one label
- * value, so a scanner cannot blow up the series count).
+ * and an error log line, `/metrics` is the Prometheus endpoint. Every request but the scrapes is
+ * counted, timed and logged by one wrapper, labelled with its route template (unknown paths share
+ * one label value, so a scanner cannot blow up the series count).
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import type { Metrics } from "./metrics";
 
+/** The Prometheus endpoint: served, never counted nor logged. */
+export const METRICS_ROUTE = "/metrics";
 /** Route label of paths that match no route. */
 export const UNMATCHED_ROUTE = "unmatched";
 /** Method label of anything outside the standard methods. */
@@ -73,7 +75,7 @@ export function createApp(deps: AppDeps): RequestListener {
             logger.error({ request_id: ctx.requestId, trace_id: ctx.traceId, span_id: ctx.spanId, path: req.url }, "simulated failure");
             send(res, 500, "simulated failure\n");
         },
-        "/metrics": async (_req, res) => send(res, 200, await metrics.registry.metrics(), metrics.registry.contentType),
+        [METRICS_ROUTE]: async (_req, res) => send(res, 200, await metrics.registry.metrics(), metrics.registry.contentType),
     };
 
     return (req, res) => {
@@ -84,6 +86,13 @@ export function createApp(deps: AppDeps): RequestListener {
         const route = handler ? path : UNMATCHED_ROUTE;
         const method = KNOWN_METHODS.has(req.method ?? "") ? (req.method as string) : OTHER_METHOD;
         res.setHeader("x-request-id", ctx.requestId);
+
+        // Scrapes are not traffic: counted, they would dilute the error ratio the alerts read (two
+        // Prometheus replicas every few seconds can outnumber a quiet service's real requests).
+        if (route === METRICS_ROUTE) {
+            routes[METRICS_ROUTE]?.(req, res, ctx).catch(() => res.destroy());
+            return;
+        }
 
         // Counted once the response is written (or the client went away), with the status sent.
         res.once("close", () => {
