@@ -11,6 +11,7 @@ import { Dashboards, dashboardsInput } from "./k8s/dashboards";
 import { buildDashboards } from "./k8s/dashboards/builders";
 import { Logs } from "./k8s/logs";
 import { Metrics } from "./k8s/metrics";
+import { NetworkPolicies } from "./k8s/network";
 import { podSecurityLabels } from "./k8s/pod-security";
 import { SampleApp } from "./k8s/sample-app";
 
@@ -105,7 +106,7 @@ export class Platform extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        new Logs(
+        const logs = new Logs(
             `${name}-logs`,
             {
                 settings,
@@ -121,6 +122,13 @@ export class Platform extends pulumi.ComponentResource {
         // Not the Loki release (up to 15 minutes): Alloy needs only its namespace and the CRDs of its
         // ServiceMonitor, and holds its place in the logs while it retries pushes until Loki answers.
         new Collector(`${name}-collector`, { settings, provider: cluster.provider, dependsOn: [metrics.nodeAgentsNamespace, metrics.crds] }, { parent: this });
+
+        // The CRDs release waits for the monitoring namespace: all three platform namespaces exist first.
+        new NetworkPolicies(
+            `${name}-network-policies`,
+            { provider: cluster.provider, vpcCidr: cluster.vpcCidr, dependsOn: [metrics.crds, metrics.nodeAgentsNamespace, logs.namespace] },
+            { parent: this },
+        );
 
         // The guide's sample service, to verify a new environment by generating traffic (README).
         if (settings.sampleApp.enabled && settings.sampleApp.image) {

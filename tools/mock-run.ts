@@ -192,6 +192,8 @@ function mockCall(token: string, inputs: Record<string, unknown>, region: string
                 accessConfigs: [{ authenticationMode: "API" }],
             };
         }
+        case "aws:ec2/getVpc:getVpc":
+            return { ...inputs, cidrBlock: "10.42.0.0/16" };
         case "aws:iam/getRole:getRole": {
             // Service-linked roles live under aws-service-role/<service>/ (the only kind the program looks up).
             const n = String(inputs.name);

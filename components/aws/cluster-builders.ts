@@ -303,6 +303,15 @@ export const CLUSTER_ADDONS = [
 /** Name of an add-on the cluster installs. */
 export type AddonName = (typeof CLUSTER_ADDONS)[number]["name"];
 
+/**
+ * Add-on configuration values. The VPC CNI's network policy agent enforces NetworkPolicies only
+ * when turned on (EKS user guide, "Limit pod traffic with Kubernetes network policies": the
+ * vpc-cni add-on's `enableNetworkPolicy`); without it the platform's policies would be ignored.
+ */
+export const ADDON_CONFIGURATION: Partial<Record<AddonName, { configurationValues: string }>> = {
+    "vpc-cni": { configurationValues: JSON.stringify({ enableNetworkPolicy: "true" }) },
+};
+
 /** An EKS add-on version as `aws eks describe-addon-versions` lists it. */
 export const ADDON_VERSION_PATTERN = /^v\d+\.\d+\.\d+-eksbuild\.\d+$/;
 

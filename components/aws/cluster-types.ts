@@ -20,6 +20,8 @@ export interface ClusterAccess {
     readonly oidcProviderArn?: pulumi.Output<string>;
     /** VPC id (created, adopted or the existing cluster's). */
     readonly vpcId: pulumi.Output<string>;
+    /** The VPC's CIDR: where the EKS control plane's ENIs and the load balancer's nodes connect from (NetworkPolicy ipBlocks). */
+    readonly vpcCidr: pulumi.Output<string>;
     /** Node IAM role ARN; undefined for a brought cluster. */
     readonly nodeRoleArn?: pulumi.Output<string>;
     /** Provider every Kubernetes resource of the platform uses (server-side apply on). */

@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { type ClusterSettings, type Settings, clusterNameOf } from "../../config";
 import {
     type AddonName,
+    ADDON_CONFIGURATION,
     CLUSTER_ADDONS,
     CLUSTER_ADMIN_ACCESS_POLICY,
     CLUSTER_ROLE_MANAGED_POLICIES,
@@ -132,6 +133,10 @@ export class EksCluster extends pulumi.ComponentResource {
             oidcIssuerUrl: core.oidcIssuerUrl,
             oidcProviderArn: core.oidcProviderArn,
             vpcId: core.vpcId,
+            vpcCidr:
+                existing === undefined && s.network.mode === "create"
+                    ? pulumi.output(s.network.cidr)
+                    : aws.ec2.getVpcOutput({ id: core.vpcId }, invokeOpts).cidrBlock,
             nodeRoleArn: core.nodeRoleArn,
             provider,
             storageClassName: sc.name,
@@ -319,7 +324,7 @@ export class EksCluster extends pulumi.ComponentResource {
             );
 
         // DaemonSets first: without the CNI, nodes never become Ready and the node group fails to create.
-        const beforeNodes = CLUSTER_ADDONS.filter((a) => a.phase === "beforeNodes").map((a) => addon(a.name, []));
+        const beforeNodes = CLUSTER_ADDONS.filter((a) => a.phase === "beforeNodes").map((a) => addon(a.name, [], ADDON_CONFIGURATION[a.name]));
         const podIdentityAgent = beforeNodes[CLUSTER_ADDONS.findIndex((a) => a.name === "eks-pod-identity-agent")] as aws.eks.Addon;
 
         // Node root volumes: a key of their own, so the Auto Scaling service-linked role that must use it

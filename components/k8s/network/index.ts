@@ -1,0 +1,33 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { type NetworkPolicyObject, buildNetworkPolicies } from "./policies";
+
+export interface NetworkPoliciesArgs {
+    /** The cluster's Kubernetes provider. */
+    readonly provider: k8s.Provider;
+    /** The VPC's CIDR (load balancer and control-plane sources). */
+    readonly vpcCidr: pulumi.Input<string>;
+    /** The platform namespaces, which must exist first. */
+    readonly dependsOn: pulumi.Input<pulumi.Resource>[];
+}
+
+type Spec = k8s.types.input.networking.v1.NetworkPolicySpec;
+
+/** Default-deny ingress in every platform namespace, then the platform's flows (./policies.ts). */
+export class NetworkPolicies extends pulumi.ComponentResource {
+    constructor(name: string, args: NetworkPoliciesArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("plg:k8s:NetworkPolicies", name, {}, opts);
+        const built = pulumi.output(args.vpcCidr).apply((vpcCidr) => buildNetworkPolicies({ vpcCidr }));
+        // Which policies exist does not depend on the CIDR (only their ipBlocks do): name them from any build.
+        const shape: NetworkPolicyObject[] = buildNetworkPolicies({ vpcCidr: "0.0.0.0/0" });
+        shape.forEach(({ metadata }, i) => {
+            const spec = built.apply((all) => (all[i] as NetworkPolicyObject).spec as unknown as Spec);
+            new k8s.networking.v1.NetworkPolicy(
+                `${name}-${metadata.namespace}-${metadata.name}`,
+                { metadata: { name: metadata.name, namespace: metadata.namespace }, spec },
+                { parent: this, provider: args.provider, dependsOn: args.dependsOn },
+            );
+        });
+        this.registerOutputs({});
+    }
+}

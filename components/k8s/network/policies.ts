@@ -1,0 +1,142 @@
+/**
+ * NetworkPolicies of the platform (pure builder): default-deny ingress in every platform namespace,
+ * then exactly the flows the platform needs. Enforced by the VPC CNI's network policy agent
+ * (components/aws/cluster-builders.ts ADDON_CONFIGURATION). Ingress only: what a pod may reach is
+ * decided at the receiving end, and every receiver here is ours.
+ *
+ * Kubelet probes need no rule: a pod's own node may always reach it, whatever the policies
+ * (Kubernetes "Network Policies": "the only allowed connections into the pod are those from the
+ * pod's node and those allowed by the ingress list"). node-exporter runs on the host network, where
+ * policies do not apply; its rule documents the one flow it serves.
+ */
+import { alloy, kps, loki, namespaces } from "../../endpoints";
+
+/** Container ports the flows use (the charts' own port names in comments). */
+export const POLICY_PORTS = {
+    /** Prometheus `web`, Alertmanager `web`. */
+    prometheusWeb: 9090,
+    alertmanagerWeb: 9093,
+    /** Alertmanager cluster gossip (`mesh-tcp`, `mesh-udp`). */
+    alertmanagerMesh: 9094,
+    /** The operator's config-reloader sidecar (`reloader-web`). */
+    reloaderWeb: 8080,
+    /** Grafana `grafana`. */
+    grafana: 3000,
+    /** kube-state-metrics `http`. */
+    kubeStateMetrics: 8080,
+    /** Operator `https`: its admission webhook and its metrics. */
+    operatorHttps: 10250,
+    /** node-exporter `metrics`. */
+    nodeExporter: 9100,
+    /** Alloy `http-metrics`. */
+    alloy: 12345,
+    /** Loki gateway `http` (nginx). */
+    lokiGateway: 8080,
+    /** Loki `http-metrics` (API and metrics), gateway exporter, memcached exporter. */
+    lokiMetrics: [3100, 4040, 9150],
+} as const;
+
+/** Pod labels the policies select on: stable across chart versions (names, not chart labels). */
+export const POD_LABELS = {
+    prometheus: { "app.kubernetes.io/name": "prometheus" },
+    alertmanager: { "app.kubernetes.io/name": "alertmanager" },
+    grafana: { "app.kubernetes.io/name": "grafana" },
+    kubeStateMetrics: { "app.kubernetes.io/name": "kube-state-metrics" },
+    operator: { app: `${kps.release}-operator` },
+    nodeExporter: { "app.kubernetes.io/name": "prometheus-node-exporter" },
+    alloy: { "app.kubernetes.io/name": "alloy" },
+    loki: { "app.kubernetes.io/name": "loki", "app.kubernetes.io/instance": loki.release },
+    lokiGateway: { "app.kubernetes.io/name": "loki", "app.kubernetes.io/instance": loki.release, "app.kubernetes.io/component": "gateway" },
+} as const;
+
+/** A `networking.k8s.io/v1` NetworkPolicy. */
+export interface NetworkPolicyObject {
+    readonly apiVersion: "networking.k8s.io/v1";
+    readonly kind: "NetworkPolicy";
+    readonly metadata: { readonly name: string; readonly namespace: string };
+    readonly spec: {
+        readonly podSelector: { readonly matchLabels?: Readonly<Record<string, string>> };
+        readonly policyTypes: readonly ["Ingress"];
+        readonly ingress?: readonly IngressRule[];
+    };
+}
+
+/** One ingress rule: any of `from`, on any of `ports` (every port when absent). */
+export interface IngressRule {
+    readonly from: readonly Peer[];
+    readonly ports?: readonly { readonly port: number; readonly protocol: "TCP" | "UDP" }[];
+}
+
+/** A peer: pods (of a namespace) or an address block. */
+export type Peer =
+    | { readonly podSelector: { readonly matchLabels: Readonly<Record<string, string>> }; readonly namespaceSelector?: { readonly matchLabels: Readonly<Record<string, string>> } }
+    | { readonly ipBlock: { readonly cidr: string } };
+
+export interface NetworkPoliciesInput {
+    /** The VPC's CIDR: the EKS control plane's ENIs (webhook calls) and the ALB's nodes (target-type ip) are in it. */
+    readonly vpcCidr: string;
+}
+
+const tcp = (...ports: number[]) => ports.map((port) => ({ port, protocol: "TCP" as const }));
+/** Pods with `labels` in namespace `ns`. */
+const pods = (ns: string, labels: Readonly<Record<string, string>>): Peer => ({
+    podSelector: { matchLabels: labels },
+    namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ns } },
+});
+const prometheus = pods(kps.namespace, POD_LABELS.prometheus);
+
+function policy(namespace: string, name: string, selector: Readonly<Record<string, string>> | undefined, ingress?: IngressRule[]): NetworkPolicyObject {
+    return {
+        apiVersion: "networking.k8s.io/v1",
+        kind: "NetworkPolicy",
+        metadata: { name, namespace },
+        spec: { podSelector: selector ? { matchLabels: selector } : {}, policyTypes: ["Ingress"], ...(ingress ? { ingress } : {}) },
+    };
+}
+
+/** Every NetworkPolicy of the platform. */
+export function buildNetworkPolicies(input: NetworkPoliciesInput): NetworkPolicyObject[] {
+    const P = POLICY_PORTS;
+    const grafana = pods(kps.namespace, POD_LABELS.grafana);
+    const vpc: Peer = { ipBlock: { cidr: input.vpcCidr } };
+    return [
+        // Nothing gets in unless a policy below lets it.
+        ...Object.values(namespaces).map((ns) => policy(ns, "default-deny-ingress", undefined)),
+
+        // monitoring
+        policy(kps.namespace, "prometheus", POD_LABELS.prometheus, [
+            { from: [grafana, prometheus], ports: tcp(P.prometheusWeb) },
+            { from: [prometheus], ports: tcp(P.reloaderWeb) },
+        ]),
+        // Whoever reaches Alertmanager can silence every alert: Grafana, Prometheus and the Loki ruler only.
+        policy(kps.namespace, "alertmanager", POD_LABELS.alertmanager, [
+            { from: [grafana, prometheus, pods(loki.namespace, POD_LABELS.loki)], ports: tcp(P.alertmanagerWeb) },
+            { from: [prometheus], ports: tcp(P.reloaderWeb) },
+            {
+                from: [pods(kps.namespace, POD_LABELS.alertmanager)],
+                ports: [
+                    { port: P.alertmanagerMesh, protocol: "TCP" },
+                    { port: P.alertmanagerMesh, protocol: "UDP" },
+                ],
+            },
+        ]),
+        // The load balancer's nodes (target-type ip) come from the VPC; so do the port-forwards' kubelet (its node).
+        policy(kps.namespace, "grafana", POD_LABELS.grafana, [{ from: [vpc, prometheus], ports: tcp(P.grafana) }]),
+        policy(kps.namespace, "kube-state-metrics", POD_LABELS.kubeStateMetrics, [{ from: [prometheus], ports: tcp(P.kubeStateMetrics) }]),
+        // The API server calls the admission webhook from the control plane's ENIs in the cluster's subnets.
+        policy(kps.namespace, "operator", POD_LABELS.operator, [{ from: [vpc, prometheus], ports: tcp(P.operatorHttps) }]),
+
+        // node agents
+        policy(alloy.namespace, "node-exporter", POD_LABELS.nodeExporter, [{ from: [prometheus], ports: tcp(P.nodeExporter) }]),
+        policy(alloy.namespace, "alloy", POD_LABELS.alloy, [{ from: [prometheus], ports: tcp(P.alloy) }]),
+
+        // logging: writers and readers through the gateway only; Loki's components among themselves.
+        policy(loki.namespace, "loki-gateway", POD_LABELS.lokiGateway, [
+            { from: [pods(alloy.namespace, POD_LABELS.alloy), grafana], ports: tcp(P.lokiGateway) },
+        ]),
+        policy(loki.namespace, "loki", POD_LABELS.loki, [
+            { from: [pods(loki.namespace, POD_LABELS.loki)] },
+            { from: [prometheus], ports: tcp(...P.lokiMetrics) },
+        ]),
+    ];
+}

@@ -1,0 +1,210 @@
+/**
+ * Who talks to whom: the allowed (from, to, port) pairs derived from every NetworkPolicy the
+ * cluster would get (the real `helm template` output plus the program's own objects), evaluated as
+ * the NetworkPolicy spec says, against the pods the releases really run. Each flow the platform
+ * needs is allowed; a sample of flows it does not need is denied.
+ */
+import assert from "node:assert/strict";
+import { cidrContains } from "../config/validators";
+import type { K8sObject } from "../tools/helm";
+import type { Workload } from "../tools/footprint";
+import { revealSecrets } from "../tools/mock-run";
+import { type RenderedStack, STACK_NAMES, renderedStack } from "./support/manifests";
+
+type Rec = Record<string, unknown>;
+type Labels = Record<string, string>;
+const rec = (v: unknown): Rec => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Rec) : {});
+const list = (v: unknown): Rec[] => (Array.isArray(v) ? v.map(rec) : []);
+
+/** A traffic source: a pod (namespace, labels, its VPC address) or an address outside any pod. */
+interface Source {
+    readonly what: string;
+    readonly namespace?: string;
+    readonly labels?: Labels;
+    /** With the VPC CNI every pod has a VPC address too: ipBlocks match pods as well. */
+    readonly ip: string;
+}
+/** A destination pod and its container ports. */
+interface Destination {
+    readonly what: string;
+    readonly namespace: string;
+    readonly labels: Labels;
+    readonly ports: readonly { name?: string; port: number; protocol: string }[];
+}
+
+function matches(selector: Rec, labels: Labels): boolean {
+    const ml = rec(selector.matchLabels) as Labels;
+    const ok = Object.entries(ml).every(([k, v]) => labels[k] === v);
+    return ok && list(selector.matchExpressions).length === 0;
+}
+
+function peerAllows(peer: Rec, policyNs: string, src: Source): boolean {
+    if (peer.ipBlock !== undefined) {
+        const block = rec(peer.ipBlock);
+        const inside = cidrContains(String(block.cidr), `${src.ip}/32`);
+        return inside && !((block.except as string[] | undefined) ?? []).some((e) => cidrContains(e, `${src.ip}/32`));
+    }
+    if (src.namespace === undefined || src.labels === undefined) return false;
+    const nsLabels = { "kubernetes.io/metadata.name": src.namespace };
+    const nsOk = peer.namespaceSelector === undefined ? src.namespace === policyNs : matches(rec(peer.namespaceSelector), nsLabels);
+    const podOk = peer.podSelector === undefined ? true : matches(rec(peer.podSelector), src.labels);
+    return nsOk && podOk;
+}
+
+function portAllows(rulePorts: Rec[] | undefined, dst: Destination, port: number, protocol: string): boolean {
+    if (rulePorts === undefined || rulePorts.length === 0) return true;
+    return rulePorts.some((p) => {
+        if ((p.protocol ?? "TCP") !== protocol) return false;
+        if (typeof p.port === "number") return p.port === port || (typeof p.endPort === "number" && port >= p.port && port <= p.endPort);
+        if (p.port === undefined) return true;
+        return dst.ports.some((c) => c.name === p.port && c.port === port && c.protocol === protocol);
+    });
+}
+
+/** Whether `src` may open `port`/`protocol` on `dst` under `policies` (the NetworkPolicy spec's semantics). */
+function allowed(policies: readonly K8sObject[], src: Source, dst: Destination, port: number, protocol = "TCP"): boolean {
+    const selecting = policies.filter((p) => {
+        const spec = rec(p.spec);
+        const types = (spec.policyTypes as string[] | undefined) ?? ["Ingress"];
+        return p.metadata.namespace === dst.namespace && types.includes("Ingress") && matches(rec(spec.podSelector), dst.labels);
+    });
+    if (selecting.length === 0) return true;
+    return selecting.some((p) =>
+        list(rec(p.spec).ingress).some((rule) => {
+            const from = list(rule.from);
+            const fromOk = rule.from === undefined || from.some((peer) => peerAllows(peer, p.metadata.namespace ?? "", src));
+            return fromOk && portAllows(rule.ports === undefined ? undefined : list(rule.ports), dst, port, protocol);
+        }),
+    );
+}
+
+/** Every NetworkPolicy of the stack: rendered by Helm and created by the program. */
+function policiesOf(stack: RenderedStack): K8sObject[] {
+    const rendered = stack.allObjects().filter((o) => o.kind === "NetworkPolicy");
+    const own = stack.graph.byType("kubernetes:networking.k8s.io/v1:NetworkPolicy").map((r) => {
+        const inputs = revealSecrets(r.inputs) as Rec;
+        return { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: rec(inputs.metadata), spec: rec(inputs.spec) } as unknown as K8sObject;
+    });
+    return [...rendered, ...own];
+}
+
+/** Pod labels and ports of a workload (operator-made pods carry the operator's labels). */
+function destinationOf(stack: RenderedStack, w: Workload): Destination {
+    let labels: Labels;
+    if (w.kind === "Prometheus" || w.kind === "Alertmanager") {
+        labels = { ...(rec(rec(w.podSpec.podMetadata).labels) as Labels), "app.kubernetes.io/name": w.kind.toLowerCase(), "app.kubernetes.io/instance": w.name };
+    } else {
+        labels = rec(rec(rec(rec(stack.find(w.release, w.kind, w.name).spec).template).metadata).labels) as Labels;
+    }
+    const ports = list(w.podSpec.containers).flatMap((c) => list(c.ports).map((p) => ({ name: p.name as string | undefined, port: Number(p.containerPort), protocol: String(p.protocol ?? "TCP") })));
+    return { what: `${w.kind}/${w.name}`, namespace: w.namespace, labels, ports };
+}
+
+for (const name of STACK_NAMES) {
+    describe(`network policies (${name})`, function () {
+        let stack: RenderedStack;
+        let policies: K8sObject[];
+        let vpcCidr: string;
+        const pod = (kind: string, workload: string): Destination => {
+            const w = stack.workloads().find((x) => x.kind === kind && x.name === workload);
+            if (!w) throw new Error(`${name}: no ${kind} ${workload}`);
+            return destinationOf(stack, w);
+        };
+        /** An address in the VPC (the first host after the network address, as an ALB node or a control-plane ENI may have). */
+        const vpcIp = (): string => vpcCidr.replace(/\.0\/\d+$/, ".10");
+        const from = (d: Destination): Source => ({ what: d.what, namespace: d.namespace, labels: d.labels, ip: vpcIp() });
+        const lokiPods = (): Destination[] => stack.workloads().filter((w) => w.namespace === "logging").map((w) => destinationOf(stack, w));
+
+        before(async function () {
+            stack = await renderedStack(this, name);
+            policies = policiesOf(stack);
+            const defaultDeny = policies.find((p) => p.metadata.name === "default-deny-ingress");
+            assert.ok(defaultDeny, "a default-deny policy");
+            const ipBlocks = policies.flatMap((p) => list(rec(p.spec).ingress).flatMap((r) => list(r.from)).map((f) => rec(f.ipBlock).cidr)).filter((c): c is string => typeof c === "string");
+            vpcCidr = ipBlocks[0] ?? "";
+            assert.match(vpcCidr, /^\d+\.\d+\.\d+\.0\/\d+$/);
+        });
+
+        it("denies ingress by default in every platform namespace", () => {
+            const namespaces = new Set(stack.workloads().map((w) => w.namespace));
+            for (const ns of namespaces) {
+                const deny = policies.find((p) => p.metadata.namespace === ns && p.metadata.name === "default-deny-ingress");
+                assert.deepEqual(rec(deny?.spec), { podSelector: {}, policyTypes: ["Ingress"] }, ns);
+            }
+        });
+
+        it("allows every flow the platform needs", () => {
+            const prometheus = pod("Prometheus", "kps-prometheus");
+            const alertmanager = pod("Alertmanager", "kps-alertmanager");
+            const grafana = pod("Deployment", "grafana");
+            const alloy = pod("DaemonSet", "alloy");
+            const gateway = pod("Deployment", "loki-gateway");
+            const vpc: Source = { what: "load balancer / API server (VPC address)", ip: vpcIp() };
+            const needed: [Source, Destination, number, string?][] = [
+                [from(alloy), gateway, 8080],
+                [from(grafana), prometheus, 9090],
+                [from(grafana), gateway, 8080],
+                [from(grafana), alertmanager, 9093],
+                [from(prometheus), alertmanager, 9093],
+                [from(alertmanager), alertmanager, 9094, "TCP"],
+                [from(alertmanager), alertmanager, 9094, "UDP"],
+                [vpc, grafana, 3000],
+                [vpc, pod("Deployment", "kps-operator"), 10250],
+                // Prometheus scrapes what it owns.
+                [from(prometheus), prometheus, 9090],
+                [from(prometheus), prometheus, 8080],
+                [from(prometheus), alertmanager, 8080],
+                [from(prometheus), grafana, 3000],
+                [from(prometheus), pod("Deployment", "kube-prometheus-stack-kube-state-metrics"), 8080],
+                [from(prometheus), pod("Deployment", "kps-operator"), 10250],
+                [from(prometheus), alloy, 12345],
+                [from(prometheus), pod("DaemonSet", "kube-prometheus-stack-prometheus-node-exporter"), 9100],
+            ];
+            for (const l of lokiPods()) {
+                // The ruler (whichever Loki pod runs it) sends alerts; Prometheus scrapes every Loki pod.
+                needed.push([from(l), alertmanager, 9093]);
+                for (const p of l.ports.filter((x) => [3100, 4040, 9150].includes(x.port))) needed.push([from(prometheus), l, p.port]);
+                // Loki's components among themselves, on every port they listen on.
+                for (const other of lokiPods()) for (const p of other.ports) needed.push([from(l), other, p.port, p.protocol]);
+            }
+            const refused = needed.filter(([s, d, port, proto]) => !allowed(policies, s, d, port, proto ?? "TCP")).map(([s, d, port, proto]) => `${s.what} -> ${d.what}:${port}/${proto ?? "TCP"}`);
+            assert.deepEqual(refused, []);
+        });
+
+        it("denies flows the platform does not need", () => {
+            const app: Source = { what: "a pod in an app namespace", namespace: "shop", labels: { app: "shop" }, ip: "192.0.2.10" };
+            const internet: Source = { what: "an address outside the VPC", ip: "198.51.100.7" };
+            const alloy = from(pod("DaemonSet", "alloy"));
+            const grafana = from(pod("Deployment", "grafana"));
+            const alertmanager = pod("Alertmanager", "kps-alertmanager");
+            const prometheus = pod("Prometheus", "kps-prometheus");
+            const loki = lokiPods().find((l) => l.ports.some((p) => p.port === 3100)) as Destination;
+            const unneeded: [Source, Destination, number, string?][] = [
+                [app, alertmanager, 9093],
+                [app, prometheus, 9090],
+                [app, pod("Deployment", "loki-gateway"), 8080],
+                [app, loki, 3100],
+                [internet, pod("Deployment", "grafana"), 3000],
+                [internet, pod("Deployment", "kps-operator"), 10250],
+                [alloy, alertmanager, 9093],
+                [alloy, prometheus, 9090],
+                [alloy, loki, 3100],
+                [grafana, loki, 3100],
+                [grafana, alertmanager, 9094],
+                [from(prometheus), alertmanager, 9094],
+                [from(loki), prometheus, 9090],
+            ];
+            const let_in = unneeded.filter(([s, d, port, proto]) => allowed(policies, s, d, port, proto ?? "TCP")).map(([s, d, port]) => `${s.what} -> ${d.what}:${port}`);
+            assert.deepEqual(let_in, []);
+        });
+
+        it("turns on the VPC CNI's network policy agent on a created cluster", function () {
+            const cni = stack.graph.byType("aws:eks/addon:Addon").find((a) => a.inputs.addonName === "vpc-cni");
+            if (stack.settings.cluster.existing) {
+                assert.equal(cni, undefined, "a brought cluster's add-ons are its owner's");
+                return;
+            }
+            assert.deepEqual(JSON.parse(String(cni?.inputs.configurationValues)), { enableNetworkPolicy: "true" });
+        });
+    });
+}
