@@ -19,6 +19,8 @@ export const charts = {
     // The OSS Loki chart moved to grafana-community in 2026; grafana/loki is Enterprise-only now.
     loki: { repo: "https://grafana-community.github.io/helm-charts", chart: "loki", version: "18.11.0" },
     alloy: { repo: "https://grafana.github.io/helm-charts", chart: "alloy", version: "1.11.1" },
+    // Its IAM policy is pinned to the same version: components/aws/load-balancer-controller/.
+    awsLoadBalancerController: { repo: "https://aws.github.io/eks-charts", chart: "aws-load-balancer-controller", version: "3.5.0" },
 } as const satisfies Record<string, ChartRef>;
 
 export type ChartKey = keyof typeof charts;

@@ -8,6 +8,8 @@ export const namespaces = {
     logging: "logging",
     /** The node agents that need the host (node-exporter, Alloy), apart: the only privileged namespace (k8s/pod-security.ts). */
     nodeAgents: "node-agents",
+    /** The AWS Load Balancer Controller, apart from kube-system so it gets the platform's Pod Security and network policies. */
+    loadBalancerController: "load-balancer-controller",
 } as const;
 
 const CLUSTER_DOMAIN = "svc.cluster.local";
@@ -40,6 +42,18 @@ export const loki = {
     fullname: "loki",
     serviceAccount: "loki",
     gateway: { service: "loki-gateway", port: 80 },
+} as const;
+
+/** AWS Load Balancer Controller: release, fullnameOverride and the service account bound to its role. */
+export const loadBalancerController = {
+    namespace: namespaces.loadBalancerController,
+    release: "aws-load-balancer-controller",
+    fullname: "aws-load-balancer-controller",
+    serviceAccount: "aws-load-balancer-controller",
+    /** Its admission webhook (TargetGroupBinding, Service and Ingress validation), called by the API server. */
+    webhookPort: 9443,
+    /** Its metrics. */
+    metricsPort: 8080,
 } as const;
 
 /** Alloy: release and fullnameOverride. */

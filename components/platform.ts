@@ -12,6 +12,7 @@ import { buildDashboards } from "./k8s/dashboards/builders";
 import { Logs } from "./k8s/logs";
 import { Metrics } from "./k8s/metrics";
 import { NetworkPolicies } from "./k8s/network";
+import { LoadBalancerController } from "./aws/load-balancer-controller";
 import { podSecurityLabels } from "./k8s/pod-security";
 import { SampleApp } from "./k8s/sample-app";
 
@@ -123,10 +124,21 @@ export class Platform extends pulumi.ComponentResource {
         // ServiceMonitor, and holds its place in the logs while it retries pushes until Loki answers.
         new Collector(`${name}-collector`, { settings, provider: cluster.provider, dependsOn: [metrics.nodeAgentsNamespace, metrics.crds] }, { parent: this });
 
-        // The CRDs release waits for the monitoring namespace: all three platform namespaces exist first.
+        // Grafana's ingress needs it; a brought cluster may have its own, so there only when asked.
+        const installLbc = settings.cluster.existing === undefined || settings.cluster.existing.installLoadBalancerController;
+        const lbc = installLbc
+            ? new LoadBalancerController(`${name}-load-balancer-controller`, { settings, cluster, awsProvider, dependsOn: cluster.ready }, { parent: this })
+            : undefined;
+
+        // The CRDs release waits for the monitoring namespace: every platform namespace exists first.
         new NetworkPolicies(
             `${name}-network-policies`,
-            { provider: cluster.provider, vpcCidr: cluster.vpcCidr, dependsOn: [metrics.crds, metrics.nodeAgentsNamespace, logs.namespace] },
+            {
+                provider: cluster.provider,
+                vpcCidr: cluster.vpcCidr,
+                loadBalancerController: lbc !== undefined,
+                dependsOn: [metrics.crds, metrics.nodeAgentsNamespace, logs.namespace, ...(lbc ? [lbc.namespace] : [])],
+            },
             { parent: this },
         );
 

@@ -7,6 +7,7 @@
  */
 import { type Settings, clusterNameOf } from "../config";
 import { EKS_ADDON_REQUESTS, nodeAllocatable } from "./aws/instance-types";
+import { loadBalancerControllerValues } from "./aws/load-balancer-controller";
 import { alloyValues } from "./k8s/collector";
 import { lokiValuesInput } from "./k8s/logs";
 import { buildLokiValues } from "./k8s/logs/values";
@@ -104,7 +105,12 @@ export function platformPods(settings: Settings): PodGroup[] {
     const storageClass = "estimate";
     const kps = buildKubePrometheusStackValues(kpsValuesInput(settings, clusterNameOf(settings), storageClass)) as unknown as Rec;
     const loki = buildLokiValues(lokiValuesInput(settings, { chunksBucket: "estimate" }, storageClass));
-    return [...kpsPods(kps), ...lokiPods(loki), ...alloyPods(alloyValues(settings))];
+    const lbc = settings.cluster.existing === undefined || settings.cluster.existing.installLoadBalancerController;
+    const lbcValues = loadBalancerControllerValues(settings, clusterNameOf(settings), "estimate");
+    const lbcPods: PodGroup[] = lbc
+        ? [{ name: "aws-load-balancer-controller/controller", replicas: num(lbcValues.replicaCount, 1), pod: pod([requestsOf(lbcValues.resources)]) }]
+        : [];
+    return [...kpsPods(kps), ...lokiPods(loki), ...alloyPods(alloyValues(settings)), ...lbcPods];
 }
 
 /** Total requests of the pod groups on a cluster of `nodes` nodes. */

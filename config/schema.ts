@@ -166,6 +166,10 @@ const clusterSchema = z
                 oidcProviderArn: oidcProviderArn.optional().describe("IAM OIDC provider of the cluster (IRSA only); looked up when absent."),
                 kubeconfigContext: z.string().optional().describe("Context name written in the generated kubeconfig."),
                 roleArn: iamRoleArn.optional().describe("Role assumed by `aws eks get-token` to reach the cluster."),
+                installLoadBalancerController: z
+                    .boolean()
+                    .default(false)
+                    .describe("Install the AWS Load Balancer Controller (with its own role) in the brought cluster; a created cluster always gets it."),
             })
             .optional()
             .describe("Bring your own cluster: no VPC, cluster or node group is created."),

@@ -26,6 +26,7 @@ const MINUTES: Record<string, number> = { [T.cluster]: 10, [T.nodeGroup]: 3, [T.
 const RELEASE_MINUTES: Record<string, number> = {
     [CRDS_CHART]: 0.5,
     alloy: 2,
+    "aws-load-balancer-controller": 2,
     "kube-prometheus-stack": 5,
     loki: 6,
 };

@@ -20,6 +20,7 @@ export const NAMESPACE_POD_SECURITY: Readonly<Record<(typeof namespaces)[keyof t
     [namespaces.monitoring]: "restricted",
     [namespaces.logging]: "restricted",
     [namespaces.nodeAgents]: "privileged",
+    [namespaces.loadBalancerController]: "restricted",
 };
 
 /** The namespace labels Pod Security Admission reads. */

@@ -7,6 +7,8 @@ export interface NetworkPoliciesArgs {
     readonly provider: k8s.Provider;
     /** The VPC's CIDR (load balancer and control-plane sources). */
     readonly vpcCidr: pulumi.Input<string>;
+    /** Whether the AWS Load Balancer Controller (and its namespace) is installed. */
+    readonly loadBalancerController: boolean;
     /** The platform namespaces, which must exist first. */
     readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
@@ -17,9 +19,10 @@ type Spec = k8s.types.input.networking.v1.NetworkPolicySpec;
 export class NetworkPolicies extends pulumi.ComponentResource {
     constructor(name: string, args: NetworkPoliciesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("plg:k8s:NetworkPolicies", name, {}, opts);
-        const built = pulumi.output(args.vpcCidr).apply((vpcCidr) => buildNetworkPolicies({ vpcCidr }));
+        const lbc = args.loadBalancerController;
+        const built = pulumi.output(args.vpcCidr).apply((vpcCidr) => buildNetworkPolicies({ vpcCidr, loadBalancerController: lbc }));
         // Which policies exist does not depend on the CIDR (only their ipBlocks do): name them from any build.
-        const shape: NetworkPolicyObject[] = buildNetworkPolicies({ vpcCidr: "0.0.0.0/0" });
+        const shape: NetworkPolicyObject[] = buildNetworkPolicies({ vpcCidr: "0.0.0.0/0", loadBalancerController: lbc });
         shape.forEach(({ metadata }, i) => {
             const spec = built.apply((all) => (all[i] as NetworkPolicyObject).spec as unknown as Spec);
             new k8s.networking.v1.NetworkPolicy(

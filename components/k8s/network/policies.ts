@@ -9,7 +9,7 @@
  * pod's node and those allowed by the ingress list"). node-exporter runs on the host network, where
  * policies do not apply; its rule documents the one flow it serves.
  */
-import { alloy, kps, loki, namespaces } from "../../endpoints";
+import { alloy, kps, loadBalancerController as lbc, loki, namespaces } from "../../endpoints";
 
 /** Container ports the flows use (the charts' own port names in comments). */
 export const POLICY_PORTS = {
@@ -45,6 +45,7 @@ export const POD_LABELS = {
     operator: { app: `${kps.release}-operator` },
     nodeExporter: { "app.kubernetes.io/name": "prometheus-node-exporter" },
     alloy: { "app.kubernetes.io/name": "alloy" },
+    loadBalancerController: { "app.kubernetes.io/name": "aws-load-balancer-controller" },
     loki: { "app.kubernetes.io/name": "loki", "app.kubernetes.io/instance": loki.release },
     lokiGateway: { "app.kubernetes.io/name": "loki", "app.kubernetes.io/instance": loki.release, "app.kubernetes.io/component": "gateway" },
 } as const;
@@ -75,6 +76,8 @@ export type Peer =
 export interface NetworkPoliciesInput {
     /** The VPC's CIDR: the EKS control plane's ENIs (webhook calls) and the ALB's nodes (target-type ip) are in it. */
     readonly vpcCidr: string;
+    /** Whether the AWS Load Balancer Controller (and its namespace) is installed. */
+    readonly loadBalancerController: boolean;
 }
 
 const tcp = (...ports: number[]) => ports.map((port) => ({ port, protocol: "TCP" as const }));
@@ -101,7 +104,9 @@ export function buildNetworkPolicies(input: NetworkPoliciesInput): NetworkPolicy
     const vpc: Peer = { ipBlock: { cidr: input.vpcCidr } };
     return [
         // Nothing gets in unless a policy below lets it.
-        ...Object.values(namespaces).map((ns) => policy(ns, "default-deny-ingress", undefined)),
+        ...Object.values(namespaces)
+            .filter((ns) => input.loadBalancerController || ns !== lbc.namespace)
+            .map((ns) => policy(ns, "default-deny-ingress", undefined)),
 
         // monitoring
         policy(kps.namespace, "prometheus", POD_LABELS.prometheus, [
@@ -129,6 +134,16 @@ export function buildNetworkPolicies(input: NetworkPoliciesInput): NetworkPolicy
         // node agents
         policy(alloy.namespace, "node-exporter", POD_LABELS.nodeExporter, [{ from: [prometheus], ports: tcp(P.nodeExporter) }]),
         policy(alloy.namespace, "alloy", POD_LABELS.alloy, [{ from: [prometheus], ports: tcp(P.alloy) }]),
+
+        // The API server calls the controller's webhook (TargetGroupBinding, Ingress validation).
+        ...(input.loadBalancerController
+            ? [
+                  policy(lbc.namespace, "aws-load-balancer-controller", POD_LABELS.loadBalancerController, [
+                      { from: [vpc], ports: tcp(lbc.webhookPort) },
+                      { from: [prometheus], ports: tcp(lbc.metricsPort) },
+                  ]),
+              ]
+            : []),
 
         // logging: writers and readers through the gateway only; Loki's components among themselves.
         policy(loki.namespace, "loki-gateway", POD_LABELS.lokiGateway, [
