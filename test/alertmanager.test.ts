@@ -161,6 +161,44 @@ describe("alertmanager config (amtool)", function () {
         assert.ok(pd);
         assert.match(render(pd.description), /HighErrorRate.*High HTTP 5xx ratio on shop\/checkout/);
     });
+
+    it("titles a service's page group by the firing alert and the service, also once HighErrorRate has resolved", function () {
+        const amtool = requireBinary(this, "amtool", "prometheus-alertmanager");
+        const build = buildAlertmanagerConfig(PROD);
+        const { dir } = writeConfig(build);
+        const labels = (alertname: string) => ({ alertname, namespace: "shop", job: "checkout", service: "checkout", severity: "critical" });
+        const alert = (alertname: string, status: string) => ({
+            status,
+            labels: labels(alertname),
+            annotations: { summary: `${alertname} on shop/checkout` },
+            startsAt: "2026-01-01T00:00:00Z",
+            endsAt: status === "firing" ? "0001-01-01T00:00:00Z" : "2026-01-01T00:05:00Z",
+            generatorURL: "http://prometheus/graph",
+            fingerprint: alertname,
+        });
+        // The spike resolved while the fast burn still fires: the group's labels differ in alertname.
+        const data = {
+            receiver: "pagerduty",
+            status: "firing",
+            alerts: [alert("HighErrorRate", "resolved"), alert("ErrorBudgetBurnFast", "firing")],
+            groupLabels: { namespace: "shop", job: "checkout" },
+            commonLabels: { namespace: "shop", job: "checkout", service: "checkout", severity: "critical" },
+            commonAnnotations: {},
+            externalURL: "http://alertmanager",
+        };
+        const dataFile = path.join(dir, "data.json");
+        fs.writeFileSync(dataFile, JSON.stringify(data));
+        const render = (text: string): string => {
+            const r = run(amtool, ["template", "render", `--template.glob=${path.join(dir, "*.tmpl")}`, `--template.text=${text}`, `--template.data=${dataFile}`]);
+            assert.equal(r.code, 0, r.output);
+            return r.output.trim();
+        };
+        const slack = build.config.receivers.find((r) => r.slack_configs)?.slack_configs?.[0];
+        const pd = build.config.receivers.find((r) => r.pagerduty_configs)?.pagerduty_configs?.[0];
+        assert.ok(slack && pd);
+        assert.equal(render(slack.title), "[FIRING:1] ErrorBudgetBurnFast (shop/checkout)");
+        assert.equal(render(pd.description), "[FIRING:1] ErrorBudgetBurnFast (shop/checkout): ErrorBudgetBurnFast on shop/checkout");
+    });
 });
 
 describe("alertmanager config (structure)", function () {

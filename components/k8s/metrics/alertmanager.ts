@@ -42,6 +42,11 @@ export const TEMPLATE_FILE = "plg-notifications.tmpl";
 
 /** Template names defined in TEMPLATE_FILE. */
 export const TEMPLATES = {
+    /**
+     * The alert a message is about: the group's common alertname, else (a service's page group holds
+     * HighErrorRate and ErrorBudgetBurnFast) the first firing alert's.
+     */
+    alertname: "plg.alertname",
     title: "plg.title",
     slackText: "plg.slack.text",
     pagerdutyDescription: "plg.pagerduty.description",
@@ -197,11 +202,16 @@ export interface AlertmanagerBuild {
 }
 
 /**
- * Title: status, count and alert name. Slack text: per alert its summary, description, links and
+ * Title: status, count, alert name and where (namespace, and the service's job for a page group).
+ * Slack text: per alert its summary, description, links and
  * every label, so a message is useful without opening Grafana.
  */
-const TEMPLATE_TEXT = `{{ define "${TEMPLATES.title}" -}}
-[{{ .Status | toUpper }}{{ if eq .Status "firing" }}:{{ .Alerts.Firing | len }}{{ end }}] {{ .CommonLabels.alertname }}{{ if .CommonLabels.namespace }} ({{ .CommonLabels.namespace }}){{ end }}
+const TEMPLATE_TEXT = `{{ define "${TEMPLATES.alertname}" -}}
+{{ if .CommonLabels.alertname }}{{ .CommonLabels.alertname }}{{ else if .Alerts.Firing }}{{ (index .Alerts.Firing 0).Labels.alertname }}{{ else }}{{ (index .Alerts 0).Labels.alertname }}{{ end }}
+{{- end }}
+
+{{ define "${TEMPLATES.title}" -}}
+[{{ .Status | toUpper }}{{ if eq .Status "firing" }}:{{ .Alerts.Firing | len }}{{ end }}] {{ template "${TEMPLATES.alertname}" . }}{{ if .CommonLabels.namespace }} ({{ .CommonLabels.namespace }}{{ if .GroupLabels.job }}/{{ .GroupLabels.job }}{{ end }}){{ end }}
 {{- end }}
 
 {{ define "${TEMPLATES.slackText}" -}}
@@ -216,7 +226,7 @@ const TEMPLATE_TEXT = `{{ define "${TEMPLATES.title}" -}}
 {{- end }}
 
 {{ define "${TEMPLATES.pagerdutyDescription}" -}}
-{{ template "${TEMPLATES.title}" . }}: {{ .CommonAnnotations.summary }}
+{{ template "${TEMPLATES.title}" . }}: {{ if .CommonAnnotations.summary }}{{ .CommonAnnotations.summary }}{{ else if .Alerts.Firing }}{{ (index .Alerts.Firing 0).Annotations.summary }}{{ end }}
 {{- end }}
 `;
 
