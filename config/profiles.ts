@@ -48,7 +48,7 @@ const common = {
         availabilityObjective: 0.999,
         runbookBaseUrl: "https://runbooks.example.com/plg",
     },
-    grafana: { persistenceSizeGiB: 10 },
+    grafana: { persistenceSizeGiB: 10, scheme: "internet-facing", inboundCidrs: [] },
     sampleApp: { enabled: false, replicas: 2 },
 };
 

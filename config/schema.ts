@@ -280,6 +280,10 @@ const grafanaSchema = z
     .strictObject({
         hostname: hostname.optional().describe("Public hostname, with tlsCertificateArn: an ALB ingress (needs the AWS Load Balancer Controller) and external links."),
         tlsCertificateArn: acmCertificateArn.optional().describe("ACM certificate for the ingress; required with hostname."),
+        scheme: z
+            .enum(["internet-facing", "internal"], { message: "expected internet-facing or internal" })
+            .describe("Grafana's load balancer: internet-facing (public subnets) or internal (reached over VPN or peering)."),
+        inboundCidrs: z.array(cidr).describe("Source CIDRs allowed to Grafana's load balancer; empty: anyone who can route to it."),
         persistenceSizeGiB: positiveInt(1, 100),
     })
     .describe("Grafana.");

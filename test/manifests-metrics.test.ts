@@ -96,6 +96,11 @@ for (const name of STACK_NAMES) {
             assert.ok(ports.some((p) => p.HTTPS === redirect), `ssl-redirect ${redirect} is not an HTTPS listen port`);
             assert.equal(a["alb.ingress.kubernetes.io/certificate-arn"], stack.settings.grafana.tlsCertificateArn);
             assert.equal(a["alb.ingress.kubernetes.io/healthcheck-path"], "/api/health");
+            // TLS 1.2 and 1.3 only (the ELB guide's TLS13-1-2 policies); scheme and source allow-list from config.
+            assert.match(a["alb.ingress.kubernetes.io/ssl-policy"] ?? "", /^ELBSecurityPolicy-TLS13-1-2-/);
+            assert.equal(a["alb.ingress.kubernetes.io/scheme"], stack.settings.grafana.scheme);
+            const cidrs = stack.settings.grafana.inboundCidrs;
+            assert.equal(a["alb.ingress.kubernetes.io/inbound-cidrs"], cidrs.length > 0 ? cidrs.join(",") : undefined);
             // The same endpoint the kubelet probes: a target the ALB deems healthy is one Kubernetes deems ready.
             const grafana = stack.find(kps.release, "Deployment", kps.grafana.fullname);
             const container = list(rec(rec(rec(grafana.spec).template).spec).containers).find((c) => c.name === "grafana");

@@ -111,7 +111,12 @@ export function kpsValuesInput(settings: Settings, clusterName: string, storageC
             ...(g.hostname ? { hostname: g.hostname } : {}),
             persistenceSizeGiB: g.persistenceSizeGiB,
             ...(g.hostname && g.tlsCertificateArn
-                ? { ingress: { className: "alb", annotations: grafanaAlbAnnotations(g.tlsCertificateArn) } }
+                ? {
+                      ingress: {
+                          className: "alb",
+                          annotations: grafanaAlbAnnotations({ certificateArn: g.tlsCertificateArn, scheme: g.scheme, inboundCidrs: g.inboundCidrs }),
+                      },
+                  }
                 : {}),
             loki: { url: urls.lokiGateway, tenantId: settings.logs.tenantId },
         },

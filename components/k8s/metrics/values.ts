@@ -32,20 +32,39 @@ export const ANTI_AFFINITY_TOPOLOGY_KEY = "topology.kubernetes.io/zone";
 export const GRAFANA_HEALTH_PATH = "/api/health";
 
 /**
+ * ALB security policy: TLS 1.3 and 1.2 only, forward-secret ciphers (Elastic Load Balancing user
+ * guide, "Security policies for your Application Load Balancer": ELBSecurityPolicy-TLS13-1-2-2021-06,
+ * the recommended policy).
+ */
+export const GRAFANA_ALB_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
+
+/** How Grafana's load balancer is reached. */
+export interface GrafanaAlbInput {
+    /** ACM certificate ARN. */
+    readonly certificateArn: string;
+    /** internet-facing (public subnets) or internal (private subnets: VPN, peering). */
+    readonly scheme: "internet-facing" | "internal";
+    /** Source CIDRs allowed to the listeners; empty for the scheme's default (anyone who can route to it). */
+    readonly inboundCidrs: readonly string[];
+}
+
+/**
  * Annotations of Grafana's Ingress for the AWS Load Balancer Controller (its guide "Redirect
- * Traffic from HTTP to HTTPS" and the Ingress annotations reference): an internet-facing ALB
- * sending to pod IPs, TLS with the ACM certificate on 443, and an HTTP listener on 80 whose only
+ * Traffic from HTTP to HTTPS" and the Ingress annotations reference): an ALB sending to pod IPs,
+ * TLS with the ACM certificate and a TLS 1.2+ policy on 443, and an HTTP listener on 80 whose only
  * action is the redirect (`ssl-redirect` needs both ports in `listen-ports`). The target group
  * probes Grafana's health endpoint rather than `/`, which answers with a redirect to the login page.
  */
-export function grafanaAlbAnnotations(certificateArn: string): Record<string, string> {
+export function grafanaAlbAnnotations(input: GrafanaAlbInput): Record<string, string> {
     return {
-        "alb.ingress.kubernetes.io/scheme": "internet-facing",
+        "alb.ingress.kubernetes.io/scheme": input.scheme,
         "alb.ingress.kubernetes.io/target-type": "ip",
-        "alb.ingress.kubernetes.io/certificate-arn": certificateArn,
+        "alb.ingress.kubernetes.io/certificate-arn": input.certificateArn,
+        "alb.ingress.kubernetes.io/ssl-policy": GRAFANA_ALB_SSL_POLICY,
         "alb.ingress.kubernetes.io/listen-ports": JSON.stringify([{ HTTP: 80 }, { HTTPS: 443 }]),
         "alb.ingress.kubernetes.io/ssl-redirect": "443",
         "alb.ingress.kubernetes.io/healthcheck-path": GRAFANA_HEALTH_PATH,
+        ...(input.inboundCidrs.length > 0 ? { "alb.ingress.kubernetes.io/inbound-cidrs": input.inboundCidrs.join(",") } : {}),
     };
 }
 
