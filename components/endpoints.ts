@@ -33,6 +33,8 @@ export const kps = {
     receiverSecretName: "alertmanager-receivers",
     /** Kubernetes Secret holding the Grafana admin user and password. */
     grafanaAdminSecretName: "grafana-admin",
+    /** Kubernetes Secret holding Grafana's SSO client secret. */
+    grafanaSsoSecretName: "grafana-sso",
 } as const;
 
 /** Loki: release, fullnameOverride and the service account bound to the workload role. */

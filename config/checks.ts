@@ -210,6 +210,22 @@ const productionChecks: Check[] = [
     },
 ];
 
+const ssoChecks: Check[] = [
+    {
+        name: "single sign-on has its client and endpoints",
+        run(s, ctx) {
+            const sso = s.grafana.sso;
+            if (sso.provider === "none") return;
+            if (sso.clientId === undefined) ctx.problem(["grafana", "sso", "clientId"], `expected the OAuth client id of the ${sso.provider} application, given nothing`);
+            if (sso.provider === "genericOidc") {
+                for (const key of ["authUrl", "tokenUrl", "apiUrl"] as const) {
+                    if (sso[key] === undefined) ctx.problem(["grafana", "sso", key], "expected the provider's https:// endpoint (generic OIDC), given nothing");
+                }
+            }
+        },
+    },
+];
+
 const telemetryChecks: Check[] = [
     {
         name: "Prometheus stops by size before its volume fills",
@@ -599,4 +615,5 @@ export const CHECKS: readonly Check[] = [
     ...nodeGroupChecks,
     ...broughtClusterChecks,
     ...grafanaChecks,
+    ...ssoChecks,
 ];

@@ -48,7 +48,12 @@ const common = {
         availabilityObjective: 0.999,
         runbookBaseUrl: "https://runbooks.example.com/plg",
     },
-    grafana: { persistenceSizeGiB: 10, scheme: "internet-facing", inboundCidrs: [] },
+    grafana: {
+        persistenceSizeGiB: 10,
+        scheme: "internet-facing",
+        inboundCidrs: [],
+        sso: { provider: "none", allowed: [], adminGroups: [], editorGroups: [], allowSignUp: false },
+    },
     sampleApp: { enabled: false, replicas: 2 },
 };
 

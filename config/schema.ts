@@ -284,6 +284,21 @@ const grafanaSchema = z
             .enum(["internet-facing", "internal"], { message: "expected internet-facing or internal" })
             .describe("Grafana's load balancer: internet-facing (public subnets) or internal (reached over VPN or peering)."),
         inboundCidrs: z.array(cidr).describe("Source CIDRs allowed to Grafana's load balancer; empty: anyone who can route to it."),
+        sso: z
+            .strictObject({
+                provider: z
+                    .enum(["none", "genericOidc", "github", "google"], { message: "expected none, genericOidc, github or google" })
+                    .describe("Single sign-on: generic OIDC (Okta, Entra ID, Cognito, Keycloak), GitHub or Google; the client secret is the secret ssoClientSecret."),
+                clientId: z.string().min(1, { message: "expected the OAuth client id" }).optional().describe("OAuth client id (not a secret)."),
+                authUrl: z.url({ protocol: /^https$/, message: "expected an https:// URL" }).optional().describe("Generic OIDC: authorization endpoint."),
+                tokenUrl: z.url({ protocol: /^https$/, message: "expected an https:// URL" }).optional().describe("Generic OIDC: token endpoint."),
+                apiUrl: z.url({ protocol: /^https$/, message: "expected an https:// URL" }).optional().describe("Generic OIDC: userinfo endpoint."),
+                allowed: z.array(text(/^[A-Za-z0-9.@_-]{1,253}$/, "expected a GitHub organization or a domain")).describe("GitHub organizations or Google domains allowed in."),
+                adminGroups: z.array(text(/^[A-Za-z0-9@/:._ -]{1,256}$/, "expected a group name without quotes")).describe("Groups given the Admin role."),
+                editorGroups: z.array(text(/^[A-Za-z0-9@/:._ -]{1,256}$/, "expected a group name without quotes")).describe("Groups given the Editor role (everyone else: Viewer)."),
+                allowSignUp: z.boolean().describe("Create a Grafana user on a first SSO login."),
+            })
+            .describe("Grafana single sign-on; with it on, the login form and basic auth are off."),
         persistenceSizeGiB: positiveInt(1, 100),
     })
     .describe("Grafana.");
@@ -349,6 +364,13 @@ export const SECRET_KEYS = {
         looksValid: (v: string) => /^[A-Za-z0-9]{32}$/.test(v),
         expected: "a 32-character PagerDuty routing key",
         offlinePlaceholder: "0123456789abcdef0123456789abcdef",
+    },
+    ssoClientSecret: {
+        description: "OAuth client secret of Grafana's single sign-on application.",
+        // Okta, Entra ID, Cognito, Keycloak, GitHub and Google secrets: 16+ characters of these, no ':' (so no URL or ARN looks like one).
+        looksValid: (v: string) => /^[A-Za-z0-9._~+/=-]{16,256}$/.test(v) && /\d/.test(v) && /[A-Za-z]/.test(v),
+        expected: "the OAuth client secret (16 or more letters, digits and . _ ~ + / = -)",
+        offlinePlaceholder: "offline-render-placeholder-sso-client-secret-0",
     },
     heartbeatUrl: {
         description: "Heartbeat (dead man's switch) URL Alertmanager posts the Watchdog alert to: healthchecks.io, Opsgenie or PagerDuty heartbeat.",

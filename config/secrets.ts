@@ -13,6 +13,7 @@ export interface RequiredSecret {
 const RULES: readonly (RequiredSecret & { readonly on: (s: Settings) => boolean })[] = [
     { key: "slackWebhookUrl", path: ["alerting", "slack", "enabled"], feature: "Slack", on: (s) => s.alerting.slack.enabled },
     { key: "pagerdutyRoutingKey", path: ["alerting", "pagerduty", "enabled"], feature: "PagerDuty", on: (s) => s.alerting.pagerduty.enabled },
+    { key: "ssoClientSecret", path: ["grafana", "sso", "provider"], feature: "Grafana single sign-on", on: (s) => s.grafana.sso.provider !== "none" },
     { key: "heartbeatUrl", path: ["alerting", "heartbeat", "enabled"], feature: "the heartbeat", on: (s) => s.alerting.heartbeat.enabled },
 ];
 

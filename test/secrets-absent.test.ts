@@ -23,6 +23,7 @@ const CANARIES: Record<SecretKey, string> = {
     slackWebhookUrl: "https://hooks.slack.com/services/TCANARY01/BCANARY02/CanarySlackZq8Wx4Pk",
     pagerdutyRoutingKey: "CanaryPagerDutyKeyQ7w3E9r1T5y8U2",
     heartbeatUrl: "https://hc-ping.com/canary-heartbeat-5d1e7a9c-3b2f-4e8d-a6c4",
+    ssoClientSecret: "CanarySsoClientSecret-7Hq2Lw9Xv4Zr",
 };
 
 /** The canary's base64 at each of the three alignments it can take inside a longer encoded string. */
@@ -49,6 +50,18 @@ function canaryStackFile(name: StackName): string {
     const config = doc.config;
     const alerting = (config[`${PROJECT}:alerting`] ?? {}) as Record<string, unknown>;
     config[`${PROJECT}:alerting`] = { ...alerting, slack: { ...(alerting.slack as object), enabled: true }, pagerduty: { enabled: true }, heartbeat: { enabled: true } };
+    const grafana = (config[`${PROJECT}:grafana`] ?? {}) as Record<string, unknown>;
+    config[`${PROJECT}:grafana`] = {
+        ...grafana,
+        sso: {
+            provider: "genericOidc",
+            clientId: "plg-grafana",
+            authUrl: "https://login.example.com/oauth2/v1/authorize",
+            tokenUrl: "https://login.example.com/oauth2/v1/token",
+            apiUrl: "https://login.example.com/oauth2/v1/userinfo",
+            adminGroups: ["platform-admins"],
+        },
+    };
     for (const [key, value] of Object.entries(CANARIES)) config[`${PROJECT}:${key}`] = value;
     delete (doc as Record<string, unknown>).environment;
     const file = path.join(tmp("plg-canary-"), `Pulumi.${name}.yaml`);

@@ -4,6 +4,7 @@ import * as random from "@pulumi/random";
 import type { Secrets, Settings } from "../../../config";
 import { chartRelease } from "../helm";
 import { namespaceLabels } from "../pod-security";
+import { GRAFANA_SSO_CLIENT_SECRET_KEY, buildSsoIni } from "./sso";
 import { kps, urls } from "../../endpoints";
 import { HEARTBEAT_URL_KEY, PAGERDUTY_ROUTING_KEY_KEY, SLACK_WEBHOOK_KEY, buildAlertmanagerConfig } from "./alertmanager";
 import { DEFAULT_GROUP_BY, type MetricsRulesInput, buildPrometheusRules } from "./rules";
@@ -110,6 +111,25 @@ export function kpsValuesInput(settings: Settings, clusterName: string, storageC
             adminSecretName: kps.grafanaAdminSecretName,
             ...(g.hostname ? { hostname: g.hostname } : {}),
             persistenceSizeGiB: g.persistenceSizeGiB,
+            ...(g.sso.provider !== "none" && g.sso.clientId !== undefined
+                ? {
+                      sso: {
+                          secretName: kps.grafanaSsoSecretName,
+                          ini: buildSsoIni({
+                              provider: g.sso.provider,
+                              clientId: g.sso.clientId,
+                              ...(g.sso.authUrl ? { authUrl: g.sso.authUrl } : {}),
+                              ...(g.sso.tokenUrl ? { tokenUrl: g.sso.tokenUrl } : {}),
+                              ...(g.sso.apiUrl ? { apiUrl: g.sso.apiUrl } : {}),
+                              allowed: g.sso.allowed,
+                              adminGroups: g.sso.adminGroups,
+                              editorGroups: g.sso.editorGroups,
+                              allowSignUp: g.sso.allowSignUp,
+                              https: g.hostname !== undefined && g.tlsCertificateArn !== undefined,
+                          }),
+                      },
+                  }
+                : {}),
             ...(g.hostname && g.tlsCertificateArn
                 ? {
                       ingress: {
@@ -213,6 +233,22 @@ export class Metrics extends pulumi.ComponentResource {
             k8sOpts,
         );
 
+        // Grafana's SSO client secret, read by Grafana as a file ($__file{}), never in its values.
+        const ssoSecrets: pulumi.Resource[] = [];
+        if (s.grafana.sso.provider !== "none" && args.secrets.ssoClientSecret) {
+            ssoSecrets.push(
+                new k8s.core.v1.Secret(
+                    `${name}-grafana-sso`,
+                    {
+                        metadata: { name: kps.grafanaSsoSecretName, namespace: ns.metadata.name },
+                        type: "Opaque",
+                        stringData: pulumi.secret(args.secrets.ssoClientSecret.apply((v) => ({ [GRAFANA_SSO_CLIENT_SECRET_KEY]: v }))),
+                    },
+                    k8sOpts,
+                ),
+            );
+        }
+
         const values = pulumi
             .output(args.clusterName)
             .apply((clusterName) => buildKubePrometheusStackValues(kpsValuesInput(s, clusterName, args.storageClass)));
@@ -220,7 +256,7 @@ export class Metrics extends pulumi.ComponentResource {
             `${name}-kps`,
             "kubePrometheusStack",
             { name: kps.release, namespace: ns.metadata.name, values, timeoutSeconds: RELEASE_TIMEOUT_SECONDS },
-            { ...k8sOpts, dependsOn: [crds, adminSecret, receiverSecret, nodeAgents], protect },
+            { ...k8sOpts, dependsOn: [crds, adminSecret, receiverSecret, nodeAgents, ...ssoSecrets], protect },
         );
 
         const rules = buildPrometheusRules(metricsRulesInput(s));

@@ -8,6 +8,7 @@
 import { alertmanagerSecretPath, datasourceUids, kps, urls } from "../../endpoints";
 import { CLUSTER_LABEL, ENVIRONMENT_LABEL, PROMETHEUS_REPLICA_LABEL } from "../../labels";
 import type { AlertmanagerConfig } from "./alertmanager";
+import { GRAFANA_SSO_MOUNT } from "./sso";
 
 /** Keys of the Grafana admin Secret (grafana chart defaults, set explicitly so the Secret can be built to match). */
 export const GRAFANA_ADMIN_USER_KEY = "admin-user";
@@ -169,6 +170,8 @@ export interface KpsValuesInput {
         readonly hostname?: string;
         /** Volume size for Grafana's database, GiB. */
         readonly persistenceSizeGiB: number;
+        /** Single sign-on, and the Secret holding its client secret (mounted at GRAFANA_SSO_MOUNT). */
+        readonly sso?: { readonly ini: Readonly<Record<string, Readonly<Record<string, unknown>>>>; readonly secretName: string };
         /** Ingress; created only when `hostname` is set too. */
         readonly ingress?: {
             /** IngressClass, e.g. "alb". */
@@ -412,7 +415,9 @@ export function buildKubePrometheusStackValues(input: KpsValuesInput): KpsValues
                 users: { allow_sign_up: false, auto_assign_org_role: "Viewer" },
                 "auth.anonymous": { enabled: false },
                 ...(g.hostname ? { server: { root_url: `https://${g.hostname}` } } : {}),
+                ...(g.sso?.ini ?? {}),
             },
+            ...(g.sso ? { extraSecretMounts: [{ name: "sso", secretName: g.sso.secretName, mountPath: GRAFANA_SSO_MOUNT, readOnly: true }] } : {}),
             persistence: {
                 enabled: true,
                 type: "pvc",
