@@ -3,7 +3,7 @@
  * No Pulumi here, so every rule (subnet layout, kubeconfig shape, policy sets) is tested directly.
  */
 import { cidrContains, parseCidr } from "../../config/validators";
-import type { PolicyDocument } from "./policies";
+import type { PolicyDocument, PolicyStatement } from "./policies";
 
 // ---------------------------------------------------------------- network
 
@@ -145,6 +145,11 @@ export function autoScalingServiceLinkedRoleArn(partition: string, accountId: st
     return `arn:${partition}:iam::${accountId}:role/aws-service-role/autoscaling.amazonaws.com/${AUTO_SCALING_SERVICE_LINKED_ROLE}`;
 }
 
+/** The KMS default key policy's statement: the account root, so IAM policies govern the key for everyone else. */
+function accountRootKeyStatement(partition: string, accountId: string): PolicyStatement {
+    return { Sid: "EnableIamPolicies", Effect: "Allow", Principal: { AWS: `arn:${partition}:iam::${accountId}:root` }, Action: "kms:*", Resource: "*" };
+}
+
 /**
  * Key policy of the node root-volume key. EC2 Auto Scaling user guide, "Required AWS KMS key policy
  * for use with encrypted volumes" (example 1): its service-linked role must use the key and create
@@ -159,7 +164,7 @@ export function nodeVolumeKeyPolicy(partition: string, accountId: string, autoSc
     return {
         Version: "2012-10-17",
         Statement: [
-            { Sid: "EnableIamPolicies", Effect: "Allow", Principal: { AWS: `arn:${partition}:iam::${accountId}:root` }, Action: "kms:*", Resource: "*" },
+            accountRootKeyStatement(partition, accountId),
             {
                 Sid: "AutoScalingUseOfTheKey",
                 Effect: "Allow",
@@ -257,7 +262,7 @@ export function controlPlaneLogKeyPolicy(partition: string, accountId: string, r
     return {
         Version: "2012-10-17",
         Statement: [
-            { Sid: "EnableIamPolicies", Effect: "Allow", Principal: { AWS: `arn:${partition}:iam::${accountId}:root` }, Action: "kms:*", Resource: "*" },
+            accountRootKeyStatement(partition, accountId),
             {
                 Sid: "CloudWatchLogsUseForControlPlaneLogs",
                 Effect: "Allow",
