@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Settings } from "../../../config";
 import { loadBalancerController as lbc } from "../../endpoints";
 import { chartRelease } from "../../k8s/helm";
-import { namespaceLabels } from "../../k8s/pod-security";
+import { platformNamespace, protectedInProd } from "../../k8s/namespace";
 import type { ClusterAccess } from "../cluster-types";
 import { WorkloadRole } from "../workload-role";
 import { buildLoadBalancerControllerValues, loadBalancerControllerPolicy } from "./values";
@@ -52,12 +52,8 @@ export class LoadBalancerController extends pulumi.ComponentResource {
             { parent: this },
         );
         // prod: deleting it would leave Grafana's load balancer unmanaged (like every platform release, protected).
-        const k8sOpts: pulumi.CustomResourceOptions = { parent: this, provider: cluster.provider, ...(settings.environment === "prod" ? { protect: true } : {}) };
-        const ns = (this.namespace = new k8s.core.v1.Namespace(
-            `${name}-namespace`,
-            { metadata: { name: lbc.namespace, labels: namespaceLabels(lbc.namespace) } },
-            { ...k8sOpts, dependsOn: args.dependsOn },
-        ));
+        const k8sOpts: pulumi.CustomResourceOptions = { parent: this, provider: cluster.provider, ...protectedInProd(settings.environment) };
+        const ns = (this.namespace = platformNamespace(`${name}-namespace`, lbc.namespace, { ...k8sOpts, dependsOn: args.dependsOn }));
         const values = pulumi
             .all([cluster.name, cluster.vpcId, role.serviceAccountAnnotations])
             .apply(([clusterName, vpcId, annotations]) => {

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { type Settings, clusterNameOf } from "../../../config";
 import { chartRelease } from "../helm";
+import { protectedInProd } from "../namespace";
 import { alloy, urls } from "../../endpoints";
 import { type AlloyConfigInput, buildAlloyConfig } from "./config";
 import { type AlloyValuesInput, buildAlloyValues } from "./values";
@@ -49,7 +50,7 @@ export class Collector extends pulumi.ComponentResource {
             "alloy",
             { name: alloy.release, namespace: alloy.namespace, values, timeoutSeconds: 600 },
             // prod: deleting the release would stop log collection on every node; Pulumi refuses until unprotected.
-            { parent: this, provider: args.provider, dependsOn: args.dependsOn, ...(args.settings.environment === "prod" ? { protect: true } : {}) },
+            { parent: this, provider: args.provider, dependsOn: args.dependsOn, ...protectedInProd(args.settings.environment) },
         );
         this.registerOutputs({});
     }

@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { Settings } from "../../../config";
 import { chartRelease } from "../helm";
-import { namespaceLabels } from "../pod-security";
+import { platformNamespace, protectedInProd } from "../namespace";
 import { loki, urls } from "../../endpoints";
 import { DEFAULT_LOKI_RULE_THRESHOLDS, type LokiRulesInput, buildLokiRulerConfigMapData, buildLokiRules } from "./rules";
 import { type LokiResources, type LokiValuesInput, buildLokiValues } from "./values";
@@ -110,12 +110,8 @@ export class Logs extends pulumi.ComponentResource {
         }
         // prod: a delete (a renamed resource, `pulumi destroy`) stops ingestion, and the namespace's takes
         // Loki's volumes (WAL, chunks not yet flushed) with it: Pulumi refuses until unprotected.
-        const k8sOpts: pulumi.CustomResourceOptions = { parent: this, provider: args.provider, ...(s.environment === "prod" ? { protect: true } : {}) };
-        const ns = (this.namespace = new k8s.core.v1.Namespace(
-            `${name}-namespace`,
-            { metadata: { name: loki.namespace, labels: namespaceLabels(loki.namespace) } },
-            { ...k8sOpts, dependsOn: args.dependsOn },
-        ));
+        const k8sOpts: pulumi.CustomResourceOptions = { parent: this, provider: args.provider, ...protectedInProd(s.environment) };
+        const ns = (this.namespace = platformNamespace(`${name}-namespace`, loki.namespace, { ...k8sOpts, dependsOn: args.dependsOn }));
         const values = pulumi
             .all([args.bucketName, args.irsaRoleArn])
             .apply(([chunksBucket, irsaRoleArn]) => buildLokiValues(lokiValuesInput(s, { chunksBucket, irsaRoleArn }, args.storageClass)));

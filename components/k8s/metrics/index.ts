@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { Secrets, Settings } from "../../../config";
 import { chartRelease } from "../helm";
-import { namespaceLabels } from "../pod-security";
+import { platformNamespace, protectedInProd } from "../namespace";
 import { GRAFANA_SSO_CLIENT_SECRET_KEY, buildSsoIni } from "./sso";
 import { kps, urls } from "../../endpoints";
 import { HEARTBEAT_URL_KEY, PAGERDUTY_ROUTING_KEY_KEY, SLACK_WEBHOOK_KEY, buildAlertmanagerConfig } from "./alertmanager";
@@ -183,25 +183,21 @@ export class Metrics extends pulumi.ComponentResource {
         const s = args.settings;
         // In prod, deleting the namespace or either release (a rename, a replace) takes the metrics
         // history and every monitoring object with it: Pulumi refuses until protect is lifted.
-        const protect = s.environment === "prod";
+        const keep = protectedInProd(s.environment);
 
-        const ns = new k8s.core.v1.Namespace(
-            `${name}-namespace`,
-            { metadata: { name: kps.namespace, labels: namespaceLabels(kps.namespace) } },
-            { ...k8sOpts, dependsOn: args.dependsOn, protect },
-        );
+        const ns = platformNamespace(`${name}-namespace`, kps.namespace, { ...k8sOpts, ...keep, dependsOn: args.dependsOn });
         // Created here: node-exporter, part of this release, is the first to land in it.
-        const nodeAgents = (this.nodeAgentsNamespace = new k8s.core.v1.Namespace(
-            `${name}-node-agents-namespace`,
-            { metadata: { name: kps.nodeExporter.namespace, labels: namespaceLabels(kps.nodeExporter.namespace) } },
-            { ...k8sOpts, dependsOn: args.dependsOn, protect },
-        ));
+        const nodeAgents = (this.nodeAgentsNamespace = platformNamespace(`${name}-node-agents-namespace`, kps.nodeExporter.namespace, {
+            ...k8sOpts,
+            ...keep,
+            dependsOn: args.dependsOn,
+        }));
 
         const crds = (this.crds = chartRelease(
             `${name}-crds`,
             "prometheusOperatorCrds",
             { name: kps.crdsRelease, namespace: ns.metadata.name, values: buildPrometheusOperatorCrdsValues() },
-            { ...k8sOpts, protect },
+            { ...k8sOpts, ...keep },
         ));
 
         const password = new random.RandomPassword(`${name}-grafana-admin`, { length: 32, special: false }, { parent: this });
@@ -256,7 +252,7 @@ export class Metrics extends pulumi.ComponentResource {
             `${name}-kps`,
             "kubePrometheusStack",
             { name: kps.release, namespace: ns.metadata.name, values, timeoutSeconds: RELEASE_TIMEOUT_SECONDS },
-            { ...k8sOpts, dependsOn: [crds, adminSecret, receiverSecret, nodeAgents, ...ssoSecrets], protect },
+            { ...k8sOpts, dependsOn: [crds, adminSecret, receiverSecret, nodeAgents, ...ssoSecrets], ...keep },
         );
 
         const rules = buildPrometheusRules(metricsRulesInput(s));
