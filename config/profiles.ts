@@ -36,6 +36,7 @@ const common = {
         },
     },
     alerting: {
+        teams: [],
         groupBy: ["alertname", "namespace"],
         groupWait: "30s",
         groupInterval: "5m",

@@ -27,6 +27,7 @@ import {
     uniqueList,
     vpcId,
 } from "./validators";
+import { teamsSchema } from "./teams";
 
 /**
  * The one description of every setting of a stack. Keys live under the project namespace
@@ -273,6 +274,7 @@ const alertingSchema = z
             .max(0.99999, { message: "expected a ratio from 0.95 to 0.99999" })
             .describe("SLO availability objective for burn-rate alerts."),
         runbookBaseUrl: runbookBaseUrl.describe("Base URL of the runbooks; each alert links <base>/<alert>."),
+        teams: teamsSchema,
     })
     .describe("Alert rules and Alertmanager routing.");
 
