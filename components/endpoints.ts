@@ -91,3 +91,14 @@ export const datasourceUids = {
     alertmanager: "alertmanager",
     loki: "loki",
 } as const;
+
+/**
+ * The Loki datasource of a team's tenant (alerting.teams): a team's dashboards read only its own
+ * logs through it. The platform tenant keeps `datasourceUids.loki`.
+ */
+export function teamLokiDatasourceUid(team: string): string {
+    return `loki-${team}`;
+}
+
+/** Where a team's rules and dashboards live in the repository: teams/<team>/{prometheus,loki,dashboards}/. */
+export const TEAMS_DIRECTORY = "teams";
