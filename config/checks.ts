@@ -257,6 +257,44 @@ const telemetryChecks: Check[] = [
         },
     },
     {
+        name: "per-team log limits name declared teams and keep their burst above their rate",
+        run(s, ctx) {
+            const teams = s.alerting.teams.map((t) => t.name);
+            for (const [team, limits] of Object.entries(s.logs.teamLimits)) {
+                ctx.part(() => {
+                    if (!teams.includes(team)) {
+                        ctx.problem(
+                            ["logs", "teamLimits", team],
+                            `expected the name of a team in alerting.teams (${teams.join(", ") || "none declared"}), given ${JSON.stringify(team)}`,
+                        );
+                        return;
+                    }
+                    const rate = limits.ingestionRateMb ?? s.logs.limits.ingestionRateMb;
+                    const burst = limits.ingestionBurstMb ?? s.logs.limits.ingestionBurstMb;
+                    if (burst < rate) {
+                        ctx.problem(["logs", "teamLimits", team, "ingestionBurstMb"], `expected at least the team's ingestionRateMb (${rate}), given ${burst}`);
+                    }
+                });
+            }
+        },
+    },
+    {
+        // A team's logs go to the Loki tenant named after it (the platform's namespaces are no team's: config/teams.ts).
+        name: "a team's Loki tenant is not the platform's",
+        run(s, ctx) {
+            s.alerting.teams.forEach((t, i) =>
+                ctx.part(() => {
+                    if (t.name === s.logs.tenantId) {
+                        ctx.problem(
+                            ["alerting", "teams", i, "name"],
+                            `a team's logs go to a Loki tenant named after it; expected a name other than logs.tenantId (${s.logs.tenantId}), given ${JSON.stringify(t.name)}`,
+                        );
+                    }
+                }),
+            );
+        },
+    },
+    {
         name: "Alertmanager repeats no faster than it groups",
         run(s, ctx) {
             const { groupInterval, repeatInterval } = s.alerting;

@@ -24,6 +24,8 @@ const common = {
     logs: {
         lifecycleMarginDays: 7,
         tenantId: "platform",
+        // Every team's tenant gets logs.limits unless it is named here.
+        teamLimits: {},
         distributed: {
             ingester: 3,
             distributor: 3,

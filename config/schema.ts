@@ -196,6 +196,17 @@ const metricsSchema = z
     })
     .describe("Prometheus and Alertmanager.");
 
+/** Loki's per-tenant limits (limits_config): the platform's, and a team's overrides of them. */
+const logLimitsSchema = z.strictObject({
+    ingestionRateMb: positiveInt(1, 1000),
+    ingestionBurstMb: positiveInt(1, 2000),
+    maxGlobalStreamsPerUser: positiveInt(100, 10_000_000),
+    maxLabelNamesPerSeries: positiveInt(5, 30),
+    maxQueryLength: durationOrZero.describe("Longest time range a query may cover; 0 lifts the limit."),
+    maxQueryParallelism: positiveInt(1, 512),
+    maxEntriesLimitPerQuery: positiveInt(100, 100_000),
+});
+
 const logsSchema = z
     .strictObject({
         mode: z
@@ -218,15 +229,10 @@ const logsSchema = z
         lifecycleMarginDays: positiveInt(1, 30).describe("Extra days the S3 lifecycle keeps objects after Loki's retention."),
         tenantId: lokiTenantId.describe("X-Scope-OrgID used by every writer and reader."),
         volumeSizeGiB: positiveInt(5, 4096).describe("gp3 volume per Loki pod (WAL, index cache)."),
-        limits: z.strictObject({
-            ingestionRateMb: positiveInt(1, 1000),
-            ingestionBurstMb: positiveInt(1, 2000),
-            maxGlobalStreamsPerUser: positiveInt(100, 10_000_000),
-            maxLabelNamesPerSeries: positiveInt(5, 30),
-            maxQueryLength: durationOrZero.describe("Longest time range a query may cover; 0 lifts the limit."),
-            maxQueryParallelism: positiveInt(1, 512),
-            maxEntriesLimitPerQuery: positiveInt(100, 100_000),
-        }),
+        limits: logLimitsSchema.describe("Limits of every tenant: the platform's and, unless teamLimits says otherwise, each team's."),
+        teamLimits: z
+            .record(z.string(), logLimitsSchema.partial())
+            .describe("Per team (an alerting.teams name): the logs.limits keys its Loki tenant gets instead (Loki runtime overrides)."),
         caches: z.strictObject({
             chunksCacheMemoryMb: positiveInt(0, 65536).describe("Memcached memory for chunks; 0 disables the cache."),
             resultsCacheMemoryMb: positiveInt(0, 65536).describe("Memcached memory for query results; 0 disables the cache."),

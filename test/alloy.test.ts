@@ -13,6 +13,8 @@ import {
 } from "../components/k8s/collector/config";
 import { buildAlloyValues } from "../components/k8s/collector/values";
 import { Unavailable, helmTemplate, parseManifests } from "../tools/helm";
+import { parser as logqlParser } from "@grafana/lezer-logql";
+import { logqlErrors } from "./support/logql";
 
 // No `alloy` binary is available on this machine (no Debian package, no internet beyond npm), so
 // the configuration is checked by parsing it with the small Alloy-syntax parser below.
@@ -390,5 +392,99 @@ describe("Alloy values (chart 1.11.1)", () => {
         const parts = content.split('{{ "{{" }}');
         for (const part of parts) assert.ok(!part.includes("{{"), "no unescaped action");
         assert.equal(parts.join("{{"), configText);
+    });
+});
+
+// ---- per-team tenants: stage.match + stage.tenant, evaluated as Alloy v1.18.1 does ---------------
+// The selector of each stage.match is parsed with the official LogQL grammar and its matchers applied
+// like Prometheus label matchers (regexes anchored). stage.tenant { value } sets the entry's
+// `__tenant_id__`, which loki.write sends instead of its tenant_id; without it, tenant_id applies.
+
+interface SelectorMatcher {
+    readonly name: string;
+    readonly op: string;
+    readonly value: string;
+}
+
+function selectorMatchers(selector: string): SelectorMatcher[] {
+    assert.deepEqual(logqlErrors(selector), [], `${selector} parses as LogQL`);
+    const out: SelectorMatcher[] = [];
+    logqlParser.parse(selector).iterate({
+        enter: (n) => {
+            if (n.name !== "Matcher") return;
+            const id = n.node.getChild("Identifier");
+            const str = n.node.getChild("String");
+            const op = id?.nextSibling;
+            assert.ok(id && str && op, `matcher ${selector.slice(n.from, n.to)}`);
+            out.push({ name: selector.slice(id.from, id.to), op: op.name, value: JSON.parse(selector.slice(str.from, str.to)) as string });
+        },
+    });
+    assert.ok(out.length > 0, `${selector} has matchers`);
+    return out;
+}
+
+function matches(m: SelectorMatcher, labels: Record<string, string>): boolean {
+    const v = labels[m.name] ?? "";
+    const re = () => new RegExp(`^(?:${m.value})$`).test(v);
+    if (m.op === "Eq") return v === m.value;
+    if (m.op === "Neq") return v !== m.value;
+    if (m.op === "Re") return re();
+    if (m.op === "Nre") return !re();
+    return assert.fail(`unknown matcher ${m.op}`);
+}
+
+/** The tenant a stream with these labels is pushed under, by the configuration's process and write blocks. */
+function tenantOf(config: Block, labels: Record<string, string>): string {
+    let tenant: string | undefined;
+    for (const stage of find(config, "loki.process", "pods").blocks) {
+        if (stage.name === "stage.tenant") assert.fail("a top-level stage.tenant would move every stream");
+        if (stage.name !== "stage.match") continue;
+        assert.equal(stage.attrs.action ?? "keep", "keep", "a tenant match never drops lines");
+        if (!selectorMatchers(stage.attrs.selector as string).every((m) => matches(m, labels))) continue;
+        for (const inner of stage.blocks) {
+            assert.equal(inner.name, "stage.tenant", "a tenant match only sets the tenant");
+            assert.deepEqual(Object.keys(inner.attrs), ["value"], "a fixed tenant, never one taken from the line or a label");
+            tenant = inner.attrs.value as string;
+        }
+    }
+    return tenant ?? (find(find(config, "loki.write", "default"), "endpoint").attrs.tenant_id as string);
+}
+
+describe("Alloy configuration: each team's namespaces to its own Loki tenant", () => {
+    const root = parseAlloy(buildAlloyConfig(input));
+    const routes = [
+        { tenant: "payments", namespaces: ["payments", "payments-jobs"] },
+        { tenant: "search", namespaces: ["search"] },
+    ];
+    const routed = parseAlloy(buildAlloyConfig({ ...input, tenantRoutes: routes }));
+    const stream = (namespace: string): Record<string, string> => ({ cluster: "plg-dev", namespace, pod: "p-1", container: "c", app: "a", job: `${namespace}/c` });
+
+    it("a stream from each team namespace goes to that team's tenant", () => {
+        for (const r of routes) for (const ns of r.namespaces) assert.equal(tenantOf(routed, stream(ns)), r.tenant, ns);
+    });
+
+    it("the platform's namespaces and namespaces no team owns stay in the platform tenant (matches are whole names)", () => {
+        for (const ns of ["monitoring", "logging", "node-agents", "kube-system", "default", "shop", "payments-jobs-old", "xpayments", "search2", "pay"])
+            assert.equal(tenantOf(routed, stream(ns)), "platform", ns);
+        assert.equal(tenantOf(root, stream("payments")), "platform", "without routes everything is the platform's");
+    });
+
+    it("streams keep exactly the shared labels: the tenant is no label, the other stages are unchanged", () => {
+        const proc = find(routed, "loki.process", "pods");
+        const without = proc.blocks.filter((b) => b.name !== "stage.match");
+        assert.deepEqual(without, find(root, "loki.process", "pods").blocks, "same stages as without routes, in the same order");
+        assert.equal(proc.blocks.filter((b) => b.name === "stage.match").length, routes.length, "one match per team");
+        assert.deepEqual(find(routed, "discovery.relabel", "pods"), find(root, "discovery.relabel", "pods"));
+        assert.deepEqual(find(routed, "loki.write", "default"), find(root, "loki.write", "default"), "one writer, the platform tenant as default");
+    });
+
+    it("refuses routes that would be ambiguous or could not be sent", () => {
+        const build = (r: typeof routes) => () => buildAlloyConfig({ ...input, tenantRoutes: r });
+        assert.throws(build([routes[0] as (typeof routes)[number], { tenant: "search", namespaces: ["payments"] }]), /namespace payments goes to both payments and search/);
+        assert.throws(build([{ tenant: "platform", namespaces: ["a"] }]), /default tenant/);
+        assert.throws(build([{ tenant: "a", namespaces: ["x"] }, { tenant: "a", namespaces: ["y"] }]), /routed twice/);
+        assert.throws(build([{ tenant: "a", namespaces: ["Not_A_Namespace"] }]), /not a namespace/);
+        assert.throws(build([{ tenant: "a b", namespaces: ["x"] }]), /tenant id/);
+        assert.throws(build([{ tenant: "a", namespaces: [] }]), /no namespaces/);
     });
 });

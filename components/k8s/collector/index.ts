@@ -4,6 +4,7 @@ import { type Settings, clusterNameOf } from "../../../config";
 import { chartRelease } from "../helm";
 import { protectedInProd } from "../namespace";
 import { alloy, urls } from "../../endpoints";
+import { teamLokiTenant } from "../logs/values";
 import { type AlloyConfigInput, buildAlloyConfig } from "./config";
 import { type AlloyValuesInput, buildAlloyValues } from "./values";
 
@@ -21,7 +22,13 @@ const RESOURCES: Record<Settings["environment"], Pick<AlloyValuesInput, "resourc
 
 /** Alloy's configuration input from settings: one mapping used by the component and by render. */
 export function alloyConfigInput(settings: Settings): AlloyConfigInput {
-    return { clusterName: clusterNameOf(settings), tenantId: settings.logs.tenantId, pushUrl: urls.lokiPush };
+    return {
+        clusterName: clusterNameOf(settings),
+        tenantId: settings.logs.tenantId,
+        // Each team's namespaces to its own tenant; the platform's and unowned namespaces stay in logs.tenantId.
+        tenantRoutes: settings.alerting.teams.map((t) => ({ tenant: teamLokiTenant(t.name), namespaces: t.namespaces })),
+        pushUrl: urls.lokiPush,
+    };
 }
 
 /** The Alloy release's values for these settings (pure: also read by the capacity estimate). */

@@ -5,7 +5,7 @@ import { chartRelease } from "../helm";
 import { platformNamespace, protectedInProd } from "../namespace";
 import { loki, urls } from "../../endpoints";
 import { DEFAULT_LOKI_RULE_THRESHOLDS, type LokiRulesInput, buildLokiRulerConfigMapData, buildLokiRules } from "./rules";
-import { type LokiResources, type LokiValuesInput, buildLokiValues } from "./values";
+import { type LokiResources, type LokiValuesInput, buildLokiValues, teamLokiTenant } from "./values";
 
 /** Loki's log alert rules from settings: one mapping used by the component and by render. */
 export function lokiRulesInput(settings: Settings): LokiRulesInput {
@@ -70,6 +70,7 @@ export function lokiValuesInput(
         tenantId: l.tenantId,
         retentionDays: l.retentionDays,
         limits: l.limits,
+        tenantLimits: Object.fromEntries(Object.entries(l.teamLimits).map(([team, limits]) => [teamLokiTenant(team), limits])),
         caches: l.caches,
         storageClass,
         volumeSizeGiB: l.volumeSizeGiB,

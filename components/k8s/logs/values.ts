@@ -127,8 +127,13 @@ export interface LokiValuesInput {
     readonly tenantId: string;
     /** Log retention in days (compactor deletes older chunks). */
     readonly retentionDays: number;
-    /** Per-tenant limits. */
+    /** Limits of every tenant (limits_config). */
     readonly limits: LokiLimits;
+    /**
+     * Tenant id -> the limits it gets instead of `limits`: Loki's runtime overrides
+     * (`overrides.<tenant>` of the runtime configuration file, re-read without a restart).
+     */
+    readonly tenantLimits?: Readonly<Record<string, Partial<LokiLimits>>>;
     /** Memcached cache sizes. */
     readonly caches: LokiCaches;
     /** StorageClass of the PVCs (WAL, compactor workdir); undefined uses the cluster default. */
@@ -223,6 +228,40 @@ export function escapeHelmTpl(text: string): string {
 }
 
 const RULE_FILE_RE = /^[A-Za-z0-9_.-]+\.ya?ml$/;
+
+/** A team's Loki tenant id: the team's name (alerting.teams[].name). */
+export function teamLokiTenant(team: string): string {
+    return team;
+}
+
+/** Loki's limits_config keys for the limits given (the platform's whole set, or a tenant's overrides). */
+export function lokiLimitsConfig(limits: Partial<LokiLimits>): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    const set = (key: string, v: unknown): void => {
+        if (v !== undefined) out[key] = v;
+    };
+    set("ingestion_rate_mb", limits.ingestionRateMb);
+    set("ingestion_burst_size_mb", limits.ingestionBurstMb);
+    set("max_global_streams_per_user", limits.maxGlobalStreamsPerUser);
+    set("max_label_names_per_series", limits.maxLabelNamesPerSeries);
+    set("max_query_length", limits.maxQueryLength);
+    set("max_query_parallelism", limits.maxQueryParallelism);
+    set("max_entries_limit_per_query", limits.maxEntriesLimitPerQuery);
+    if (limits.perStreamRateLimitMb !== undefined) out.per_stream_rate_limit = `${limits.perStreamRateLimitMb}MB`;
+    if (limits.perStreamRateLimitBurstMb !== undefined) out.per_stream_rate_limit_burst = `${limits.perStreamRateLimitBurstMb}MB`;
+    return out;
+}
+
+/** Loki's runtime configuration: the per-tenant overrides of limits_config. */
+function runtimeOverrides(tenantLimits: Readonly<Record<string, Partial<LokiLimits>>>): Record<string, Record<string, unknown>> {
+    const overrides: Record<string, Record<string, unknown>> = {};
+    for (const [tenant, limits] of Object.entries(tenantLimits)) {
+        if (!LOKI_TENANT_ID_PATTERN.test(tenant)) throw new Error(`tenantLimits: tenant ${JSON.stringify(tenant)} is not a valid Loki tenant id`);
+        const config = lokiLimitsConfig(limits);
+        if (Object.keys(config).length > 0) overrides[tenant] = config;
+    }
+    return overrides;
+}
 
 /** Kubernetes object name for a tenant's rules ConfigMap/volume (DNS-1123 label, <= 63 chars). */
 export function lokiRulesConfigMapName(tenantId: string): string {
@@ -347,19 +386,10 @@ export function buildLokiValues(input: LokiValuesInput): Record<string, unknown>
 
     const limits: Record<string, unknown> = {
         retention_period: `${input.retentionDays * 24}h`,
-        ingestion_rate_mb: input.limits.ingestionRateMb,
-        ingestion_burst_size_mb: input.limits.ingestionBurstMb,
-        max_global_streams_per_user: input.limits.maxGlobalStreamsPerUser,
-        max_label_names_per_series: input.limits.maxLabelNamesPerSeries,
-        max_query_length: input.limits.maxQueryLength,
-        max_query_parallelism: input.limits.maxQueryParallelism,
-        max_entries_limit_per_query: input.limits.maxEntriesLimitPerQuery,
+        ...lokiLimitsConfig(input.limits),
         // Alloy sends trace/user/request ids as structured metadata (needs tsdb + v13).
         allow_structured_metadata: true,
     };
-    if (input.limits.perStreamRateLimitMb !== undefined) limits.per_stream_rate_limit = `${input.limits.perStreamRateLimitMb}MB`;
-    if (input.limits.perStreamRateLimitBurstMb !== undefined)
-        limits.per_stream_rate_limit_burst = `${input.limits.perStreamRateLimitBurstMb}MB`;
 
     const serviceAccount: Record<string, unknown> = { create: true, name: input.serviceAccountName };
     if (input.irsaRoleArn) serviceAccount.annotations = { "eks.amazonaws.com/role-arn": input.irsaRoleArn };
@@ -416,6 +446,9 @@ export function buildLokiValues(input: LokiValuesInput): Record<string, unknown>
                 ],
             },
             limits_config: limits,
+            // The chart writes this to the `<fullname>-runtime` ConfigMap, mounted in every Loki pod as
+            // the file its runtime_config.file names: limits_config is each tenant's default, these override it.
+            runtimeConfig: { overrides: runtimeOverrides(input.tenantLimits ?? {}) },
             compactor: {
                 retention_enabled: true,
                 // Loki refuses to start with retention on and no store for delete requests.

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { Secrets, Settings } from "../../../config";
 import { chartRelease } from "../helm";
+import { teamLokiTenant } from "../logs/values";
 import { platformNamespace, protectedInProd } from "../namespace";
 import { GRAFANA_SSO_CLIENT_SECRET_KEY, buildSsoIni } from "./sso";
 import { kps, urls } from "../../endpoints";
@@ -138,7 +139,11 @@ export function kpsValuesInput(settings: Settings, clusterName: string, storageC
                       },
                   }
                 : {}),
-            loki: { url: urls.lokiGateway, tenantId: settings.logs.tenantId },
+            loki: {
+                url: urls.lokiGateway,
+                tenantId: settings.logs.tenantId,
+                teams: settings.alerting.teams.map((t) => ({ team: t.name, tenantId: teamLokiTenant(t.name) })),
+            },
         },
         hardAntiAffinity: prod,
         pdb: prod,

@@ -5,7 +5,7 @@
  * test/metrics-values.test.ts against ../shared/charts). Names come from endpoints.ts, so the
  * services other parts connect to never drift with the chart.
  */
-import { alertmanagerSecretPath, datasourceUids, kps, urls } from "../../endpoints";
+import { alertmanagerSecretPath, datasourceUids, kps, teamLokiDatasourceUid, urls } from "../../endpoints";
 import { CLUSTER_LABEL, ENVIRONMENT_LABEL, PROMETHEUS_REPLICA_LABEL } from "../../labels";
 import type { AlertmanagerConfig } from "./alertmanager";
 import { GRAFANA_SSO_MOUNT } from "./sso";
@@ -181,12 +181,14 @@ export interface KpsValuesInput {
             /** TLS Secret for the host, when TLS terminates at the ingress controller. */
             readonly tlsSecretName?: string;
         };
-        /** Loki datasource. */
+        /** Loki datasources: the platform tenant's (uid datasourceUids.loki) and one per team tenant. */
         readonly loki: {
             /** Loki query URL (urls.lokiGateway). */
             readonly url: string;
-            /** Tenant queried (sent as X-Scope-OrgID). */
+            /** The platform's tenant (sent as X-Scope-OrgID). */
             readonly tenantId: string;
+            /** A datasource each, reading only that tenant: uid teamLokiDatasourceUid(team). */
+            readonly teams?: readonly { readonly team: string; readonly tenantId: string }[];
         };
     };
     /** Required (true, prod) or preferred (false, dev) zone anti-affinity for Prometheus and Alertmanager. */
@@ -299,6 +301,22 @@ function volumeClaimTemplate(storageClass: string, sizeGiB: number): Record<stri
 function provisioningSafe(value: string, what: string): string {
     if (value.includes("{{")) throw new Error(`${what} must not contain "{{" (Helm tpl would evaluate it)`);
     return value.replace(/\$/g, "$$$$");
+}
+
+/** A Loki datasource that reads one tenant: Loki answers each query for the X-Scope-OrgID header's tenant only. */
+function lokiDatasource(name: string, uid: string, url: string, tenantId: string): GrafanaDatasource {
+    return {
+        name,
+        type: "loki",
+        uid,
+        access: "proxy",
+        url: provisioningSafe(url, "grafana.loki.url"),
+        editable: false,
+        jsonData: { httpHeaderName1: LOKI_TENANT_HEADER, maxLines: 1000 },
+        // Grafana takes custom header values only from secureJsonData. The tenant id is an
+        // identifier, not a credential, so the plaintext datasource ConfigMap is acceptable.
+        secureJsonData: { httpHeaderValue1: provisioningSafe(tenantId, `grafana.loki tenant of ${uid}`) },
+    };
 }
 
 /** Every `/etc/alertmanager/secrets/<name>/...` path in the config must name a mounted Secret. */
@@ -461,18 +479,8 @@ export function buildKubePrometheusStackValues(input: KpsValuesInput): KpsValues
                 },
             },
             additionalDataSources: [
-                {
-                    name: "Loki",
-                    type: "loki",
-                    uid: datasourceUids.loki,
-                    access: "proxy",
-                    url: provisioningSafe(g.loki.url, "grafana.loki.url"),
-                    editable: false,
-                    jsonData: { httpHeaderName1: LOKI_TENANT_HEADER, maxLines: 1000 },
-                    // Grafana takes custom header values only from secureJsonData. The tenant id is an
-                    // identifier, not a credential, so the plaintext datasource ConfigMap is acceptable.
-                    secureJsonData: { httpHeaderValue1: provisioningSafe(g.loki.tenantId, "grafana.loki.tenantId") },
-                },
+                lokiDatasource("Loki", datasourceUids.loki, g.loki.url, g.loki.tenantId),
+                ...(g.loki.teams ?? []).map((t) => lokiDatasource(`Loki (${t.team})`, teamLokiDatasourceUid(t.team), g.loki.url, t.tenantId)),
             ],
         },
     };
