@@ -15,6 +15,7 @@ import type { K8sObject } from "../tools/helm";
 import { nodePlan } from "../tools/manifests";
 import { revealSecrets } from "../tools/mock-run";
 import { type RenderedStack, STACK_NAMES, renderedStack } from "./support/manifests";
+import { parseAlloy, tenantOf } from "./support/alloy-syntax";
 
 type Rec = Record<string, unknown>;
 const rec = (v: unknown): Rec => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Rec) : {});
@@ -164,6 +165,21 @@ for (const name of STACK_NAMES) {
             // The chart writes the content as a `|-` block scalar, which drops the final newline.
             assert.equal(text, buildAlloyConfig(alloyConfigInput(stack.settings)).replace(/\n$/, ""));
             assert.equal(podSpecOf(ds).serviceAccountName, alloy.serviceAccount);
+        });
+
+        it("each team's namespaces are written to the team's tenant, the rest to logs.tenantId; teamLimits are Loki's runtime overrides", function () {
+            const cm = stack.objects(alloy.release).find((o) => o.kind === "ConfigMap" && Object.keys(rec(o.data)).some((k) => k.endsWith(".alloy")));
+            assert.ok(cm, "Alloy's configuration ConfigMap");
+            const config = parseAlloy(String(Object.entries(rec(cm.data)).find(([k]) => k.endsWith(".alloy"))?.[1]));
+            const stream = (namespace: string) => ({ cluster: "c", namespace, pod: "p", container: "c", app: "a", job: `${namespace}/c` });
+            const { teams } = stack.settings.alerting;
+            for (const t of teams) for (const ns of t.namespaces) assert.equal(tenantOf(config, stream(ns)), t.name, ns);
+            for (const ns of [loki.namespace, alloy.namespace, "kube-system", "no-team-owns-this"]) assert.equal(tenantOf(config, stream(ns)), stack.settings.logs.tenantId, ns);
+            const runtime = objects.find((o) => o.kind === "ConfigMap" && o.metadata.name === `${loki.fullname}-runtime`);
+            assert.ok(runtime, "the runtime overrides ConfigMap");
+            const overrides = rec(rec(YAML.parse(String(rec(runtime.data)["runtime-config.yaml"]))).overrides);
+            const limited = Object.entries(stack.settings.logs.teamLimits).filter(([, l]) => Object.keys(l).length > 0);
+            assert.deepEqual(Object.keys(overrides).sort(), limited.map(([team]) => team).sort());
         });
 
         it("Loki and Alloy request at most a third of the nodes' allocatable memory", function () {

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import YAML from "yaml";
-import { datasourceUids, kps, urls } from "../components/endpoints";
+import { datasourceUids, kps, teamLokiDatasourceUid, urls } from "../components/endpoints";
 import type { K8sObject } from "../tools/helm";
 import { type RenderedStack, STACK_NAMES, renderedStack } from "./support/manifests";
 
@@ -57,7 +57,10 @@ for (const name of STACK_NAMES) {
 
         it("Grafana is provisioned with Prometheus, Alertmanager and Loki under the fixed uids, at the platform's URLs", function () {
             const byUid = Object.fromEntries(datasources(stack).map((d) => [String(d.uid), d]));
-            assert.deepEqual(Object.keys(byUid).sort(), Object.values(datasourceUids).sort());
+            // Plus one Loki datasource per team tenant (test/logs-tenancy.test.ts), reading only that tenant.
+            const teams = stack.settings.alerting.teams;
+            assert.deepEqual(Object.keys(byUid).sort(), [...Object.values(datasourceUids), ...teams.map((t) => teamLokiDatasourceUid(t.name))].sort());
+            for (const t of teams) assert.equal(rec(byUid[teamLokiDatasourceUid(t.name)]?.secureJsonData).httpHeaderValue1, t.name);
             assert.equal(byUid[datasourceUids.prometheus]?.url, urls.prometheus);
             assert.equal(byUid[datasourceUids.alertmanager]?.url, urls.alertmanager);
             assert.equal(byUid[datasourceUids.loki]?.url, urls.lokiGateway);
