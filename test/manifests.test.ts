@@ -7,56 +7,15 @@ import assert from "node:assert/strict";
 import YAML from "yaml";
 import { alertmanagerSecretPath, kps } from "../components/endpoints";
 import { BROUGHT_CLUSTER_STORAGE_CLASS, DEFAULT_STORAGE_CLASS } from "../components/aws/cluster-builders";
-import { type Workload, footprint } from "../tools/footprint";
+import { footprint } from "../tools/footprint";
 import { nodePlan, withAddons } from "../tools/manifests";
 import { revealSecrets } from "../tools/mock-run";
 import { type RenderedStack, STACK_NAMES, renderedStack } from "./support/manifests";
+import { selects, templateLabels } from "./support/selectors";
 
 type Rec = Record<string, unknown>;
 const rec = (v: unknown): Rec => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Rec) : {});
 const list = (v: unknown): Rec[] => (Array.isArray(v) ? v.map(rec) : []);
-
-/** Labels the operator puts on the pods it creates (prometheus-operator's StatefulSet builders). */
-function podLabels(w: Workload): Record<string, string> {
-    const own = rec(rec(w.podSpec.podMetadata).labels) as Record<string, string>;
-    if (w.kind === "Prometheus") {
-        return { ...own, "app.kubernetes.io/name": "prometheus", "app.kubernetes.io/instance": w.name, "operator.prometheus.io/name": w.name, prometheus: w.name };
-    }
-    if (w.kind === "Alertmanager") {
-        return { ...own, "app.kubernetes.io/name": "alertmanager", "app.kubernetes.io/instance": w.name, alertmanager: w.name };
-    }
-    return {};
-}
-
-function templateLabels(stack: RenderedStack, w: Workload): Record<string, string> {
-    if (w.kind === "Prometheus" || w.kind === "Alertmanager") return podLabels(w);
-    const o = stack.find(w.release, w.kind, w.name);
-    return rec(rec(rec(rec(o.spec).template).metadata).labels) as Record<string, string>;
-}
-
-/** One matchExpressions requirement, as Kubernetes evaluates it (NotIn and DoesNotExist match pods without the label). */
-function meets(e: Rec, labels: Record<string, string>): boolean {
-    const value = labels[String(e.key)];
-    const values = (e.values as string[] | undefined) ?? [];
-    switch (e.operator) {
-        case "In":
-            return value !== undefined && values.includes(value);
-        case "NotIn":
-            return value === undefined || !values.includes(value);
-        case "Exists":
-            return value !== undefined;
-        case "DoesNotExist":
-            return value === undefined;
-        default:
-            return false;
-    }
-}
-
-function selects(selector: Rec, labels: Record<string, string>): boolean {
-    const match = rec(selector.matchLabels) as Record<string, string>;
-    if (Object.keys(match).length === 0 && list(selector.matchExpressions).length === 0) return false;
-    return Object.entries(match).every(([k, v]) => labels[k] === v) && list(selector.matchExpressions).every((e) => meets(e, labels));
-}
 
 /** Zone-level spreading of a pod spec: required/preferred anti-affinity or a topology spread on the zone key. */
 function spreadsOverZones(spec: Rec): boolean {

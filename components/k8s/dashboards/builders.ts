@@ -98,8 +98,8 @@ export type DashboardModel = Dashboard & {
     readonly title: string;
 };
 
-const PROMETHEUS_DS: DataSourceRef = { type: "prometheus", uid: datasourceUids.prometheus };
-const LOKI_DS: DataSourceRef = { type: "loki", uid: datasourceUids.loki };
+export const PROMETHEUS_DS: DataSourceRef = { type: "prometheus", uid: datasourceUids.prometheus };
+export const LOKI_DS: DataSourceRef = { type: "loki", uid: datasourceUids.loki };
 
 /** How a variable's value is matched: `=` for single-valued, `=~` for multi-valued (regex) ones. */
 type MatchOp = "=" | "=~";
@@ -156,16 +156,16 @@ function logsLink(title: string, expr: string): DashboardLinkBuilder {
     return new DashboardLinkBuilder(title).url(exploreLogsUrl(expr)).targetBlank(true);
 }
 
-function promTarget(refId: string, expr: string, legend: string) {
+export function promTarget(refId: string, expr: string, legend: string) {
     return new prometheus.DataqueryBuilder().refId(refId).datasource(PROMETHEUS_DS).expr(expr).legendFormat(legend).range();
 }
 
-function lokiTarget(refId: string, expr: string, legend?: string) {
+export function lokiTarget(refId: string, expr: string, legend?: string) {
     const t = new loki.DataqueryBuilder().refId(refId).datasource(LOKI_DS).expr(expr).queryType("range");
     return legend === undefined ? t : t.legendFormat(legend);
 }
 
-function timeseriesPanel(title: string, description: string, unit: string) {
+export function timeseriesPanel(title: string, description: string, unit: string) {
     return new timeseries.PanelBuilder()
         .title(title)
         .description(description)
@@ -177,7 +177,7 @@ function timeseriesPanel(title: string, description: string, unit: string) {
 }
 
 /** Threshold steps drawn as lines: base colour, then one colour per limit. */
-function thresholdLines(steps: readonly { value: number; color: string }[]): {
+export function thresholdLines(steps: readonly { value: number; color: string }[]): {
     thresholds: ThresholdsConfigBuilder;
     style: GraphThresholdsStyleConfigBuilder;
 } {
@@ -207,11 +207,13 @@ function logsPanel(title: string, description: string, expr: string) {
         .dedupStrategy(LogsDedupStrategy.None);
 }
 
-interface VariableSpec {
+export interface VariableSpec {
     /** Variable (and label) name. */
     readonly name: string;
-    /** PromQL `label_values(...)` query. */
+    /** `label_values(<selector>, <label>)` query, PromQL selector unless `datasource` is Loki's. */
     readonly query: string;
+    /** Datasource the values come from; default Prometheus. */
+    readonly datasource?: DataSourceRef;
     /** Multi-valued with an "All" option. */
     readonly multi: boolean;
     /**
@@ -223,11 +225,11 @@ interface VariableSpec {
     readonly description: string;
 }
 
-function variable(spec: VariableSpec): QueryVariableBuilder {
+export function variable(spec: VariableSpec): QueryVariableBuilder {
     const v = new QueryVariableBuilder(spec.name)
         .label(spec.name)
         .description(spec.description)
-        .datasource(PROMETHEUS_DS)
+        .datasource(spec.datasource ?? PROMETHEUS_DS)
         .query(spec.query)
         .definition(spec.query)
         .refresh(VariableRefresh.OnTimeRangeChanged)
@@ -464,7 +466,7 @@ function buildWorkloadDashboard(): DashboardModel {
 }
 
 /** Builds the model and drops SDK-internal undefineds, so the result is plain JSON. */
-function finish(d: DashboardBuilder): DashboardModel {
+export function finish(d: DashboardBuilder): DashboardModel {
     const model = JSON.parse(JSON.stringify(d.build())) as Dashboard;
     if (!model.uid || !model.title) throw new Error("dashboard without uid or title");
     return { ...model, uid: model.uid, title: model.title };
