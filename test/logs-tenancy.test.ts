@@ -10,6 +10,8 @@ import assert from "node:assert/strict";
 import YAML from "yaml";
 import { type Settings, parseSettings } from "../config";
 import { alloy, datasourceUids, kps, loki, teamLokiDatasourceUid, urls } from "../components/endpoints";
+import { alloyConfigInput } from "../components/k8s/collector";
+import { buildAlloyConfig } from "../components/k8s/collector/config";
 import { lokiValuesInput } from "../components/k8s/logs";
 import { LOKI_RULES_DIR, type LokiDeploymentMode, buildLokiValues } from "../components/k8s/logs/values";
 import { type K8sObject, Unavailable, helmTemplate, parseManifests } from "../tools/helm";
@@ -129,9 +131,37 @@ describe("Logs per team: configuration", () => {
         assert.ok(burst.some((x) => x.startsWith(`${PROJECT}:logs.teamLimits.payments.ingestionBurstMb:`) && x.includes("given 8")), burst.join("\n"));
     });
 
+    it("a team that owns no namespace (known by its `team` alert label only) gets no stream, and the others keep theirs", () => {
+        const { settings, problems } = parse("dev", teamSettings("dev", {}, [...TEAMS, { name: "labelonly", namespaces: [] }]));
+        assert.deepEqual(problems, []);
+        assert.ok(settings);
+        const config = parseAlloy(buildAlloyConfig(alloyConfigInput(settings)));
+        assert.equal(tenantOf(config, stream("payments")), "payments");
+        assert.equal(tenantOf(config, stream("labelonly")), PLATFORM_TENANT);
+    });
+
     it("a team named like the platform tenant is refused: its logs would mix with the platform's", () => {
         const { problems } = parse("dev", teamSettings("dev", {}, [{ name: PLATFORM_TENANT, namespaces: ["shop"] }]));
         assert.ok(problems.some((x) => x.startsWith(`${PROJECT}:alerting.teams[0].name:`) && x.includes("logs.tenantId")), problems.join("\n"));
+    });
+});
+
+describe("Logs per team: the Loki values builder", () => {
+    const settings = parse("dev", teamSettings("dev")).settings;
+    const base = () => {
+        assert.ok(settings);
+        return lokiValuesInput(settings, { chunksBucket: "chunks" }, "gp3");
+    };
+    const overridesOf = (v: Rec): unknown => rec(rec(v.loki).runtimeConfig).overrides;
+
+    it("maps each team's limits to Loki's keys under its tenant, leaving out a team that overrides nothing", () => {
+        const values = buildLokiValues({ ...base(), tenantLimits: { payments: TEAM_LIMITS.payments, search: {} } });
+        assert.deepEqual(overridesOf(values), { payments: PAYMENTS_OVERRIDES });
+        assert.deepEqual(overridesOf(buildLokiValues({ ...base(), tenantLimits: {} })), {});
+    });
+
+    it("refuses a tenant id Loki would refuse", () => {
+        assert.throws(() => buildLokiValues({ ...base(), tenantLimits: { "a b": { ingestionRateMb: 1 } } }), /tenantLimits: tenant "a b"/);
     });
 });
 

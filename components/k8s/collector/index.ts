@@ -26,7 +26,10 @@ export function alloyConfigInput(settings: Settings): AlloyConfigInput {
         clusterName: clusterNameOf(settings),
         tenantId: settings.logs.tenantId,
         // Each team's namespaces to its own tenant; the platform's and unowned namespaces stay in logs.tenantId.
-        tenantRoutes: settings.alerting.teams.map((t) => ({ tenant: teamLokiTenant(t.name), namespaces: t.namespaces })),
+        // A team known only by its `team` alert label owns no namespace, so no stream is its.
+        tenantRoutes: settings.alerting.teams
+            .filter((t) => t.namespaces.length > 0)
+            .map((t) => ({ tenant: teamLokiTenant(t.name), namespaces: t.namespaces })),
         pushUrl: urls.lokiPush,
     };
 }
