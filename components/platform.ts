@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { LoadedConfig } from "../config";
 import { LogStorage } from "./aws/buckets";
 import { EksCluster } from "./aws/cluster";
+import { GrafanaDatabase } from "./aws/grafana-database";
 import { objectStorePolicy } from "./aws/policies";
 import { WorkloadRole } from "./aws/workload-role";
 import { kps, loki } from "./endpoints";
@@ -61,7 +62,31 @@ export class Platform extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        const cluster = new EksCluster(`${name}-eks`, { settings, provider: awsProvider }, { parent: this }).access;
+        const eks = new EksCluster(`${name}-eks`, { settings, provider: awsProvider }, { parent: this });
+        const cluster = eks.access;
+
+        // Grafana's shared PostgreSQL (prod): in the cluster's private subnets, reachable from its nodes only.
+        const db = settings.grafana.database;
+        const grafanaDatabase =
+            db.type === "rds"
+                ? new GrafanaDatabase(
+                      `${name}-grafana-database`,
+                      {
+                          settings: db,
+                          production,
+                          clusterName: cluster.name,
+                          vpcId: cluster.vpcId,
+                          subnetIds:
+                              db.subnetIds ??
+                              eks.network?.privateSubnetIds ??
+                              (settings.network.mode === "existing" ? settings.network.privateSubnetIds : []),
+                          // config/checks.ts requires both on a brought cluster; a created one's managed nodes carry the cluster security group.
+                          clientSecurityGroupIds: db.clientSecurityGroupIds ?? (eks.cluster ? [eks.cluster.vpcConfig.clusterSecurityGroupId] : []),
+                          provider: awsProvider,
+                      },
+                      { parent: this },
+                  )
+                : undefined;
 
         const lokiRole = new WorkloadRole(
             `${name}-loki`,
@@ -92,6 +117,7 @@ export class Platform extends pulumi.ComponentResource {
                 storageClass: cluster.storageClassName,
                 provider: cluster.provider,
                 dependsOn: cluster.ready,
+                ...(grafanaDatabase ? { grafanaDatabase: grafanaDatabase.connection } : {}),
             },
             { parent: this },
         );

@@ -64,7 +64,7 @@ function kpsPods(values: Rec): PodGroup[] {
         { name: "kube-prometheus-stack/operator", replicas: 1, pod: pod([requestsOf(rec(values.prometheusOperator).resources)]) },
         { name: "kube-prometheus-stack/kube-state-metrics", replicas: 1, pod: pod([requestsOf(rec(values["kube-state-metrics"]).resources)]) },
         // Grafana runs its dashboards and datasources sidecars beside it.
-        { name: "kube-prometheus-stack/grafana", replicas: 1, pod: pod([requestsOf(grafana.resources), sidecar, sidecar], [requestsOf(rec(grafana.initChownData).resources)]) },
+        { name: "kube-prometheus-stack/grafana", replicas: num(grafana.replicas, 1), pod: pod([requestsOf(grafana.resources), sidecar, sidecar], [requestsOf(rec(grafana.initChownData).resources)]) },
         { name: "kube-prometheus-stack/node-exporter", replicas: "perNode", pod: pod([requestsOf(rec(values["prometheus-node-exporter"]).resources)]) },
     ];
 }

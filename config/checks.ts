@@ -3,6 +3,7 @@ import { requiredSecrets } from "./secrets";
 import { cidrContains, durationSeconds, parseCidr } from "./validators";
 import { MAX_VPC_PREFIX_FOR_COMPUTED_SUBNETS, isGraviton, planSubnets } from "../components/aws/cluster-builders";
 import { scrapeIntervalProblem } from "../components/k8s/metrics/rules";
+import { grafanaDatabaseChecks } from "./grafana-database-checks";
 
 /**
  * Rules that span keys (or secrets). They run after zod even when zod found problems: each check
@@ -653,5 +654,6 @@ export const CHECKS: readonly Check[] = [
     ...nodeGroupChecks,
     ...broughtClusterChecks,
     ...grafanaChecks,
+    ...grafanaDatabaseChecks,
     ...ssoChecks,
 ];

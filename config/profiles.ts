@@ -56,6 +56,7 @@ const common = {
         scheme: "internet-facing",
         inboundCidrs: [],
         sso: { provider: "none", allowed: [], adminGroups: [], editorGroups: [], allowSignUp: false },
+        database: { allocatedStorageGiB: 20, engineVersion: "17", performanceInsights: false },
     },
     sampleApp: { enabled: false, replicas: 2 },
 };
@@ -111,6 +112,8 @@ const dev = {
         caches: { chunksCacheMemoryMb: 512, resultsCacheMemoryMb: 256 },
     },
     alerting: { repeatInterval: "12h", slack: { enabled: true }, pagerduty: { enabled: false } },
+    // One Grafana on SQLite (its PVC); the RDS keys apply only when a dev stack sets type: rds.
+    grafana: { database: { type: "sqlite", replicas: 1, instanceClass: "db.t4g.micro", multiAz: false, backupRetentionDays: 1 } },
 };
 
 const prod = {
@@ -160,6 +163,8 @@ const prod = {
         caches: { chunksCacheMemoryMb: 4096, resultsCacheMemoryMb: 1024 },
     },
     alerting: { repeatInterval: "4h", slack: { enabled: true }, pagerduty: { enabled: true } },
+    // Grafana without a single point of failure: two replicas sharing a Multi-AZ RDS PostgreSQL.
+    grafana: { database: { type: "rds", replicas: 2, instanceClass: "db.t4g.small", multiAz: true, backupRetentionDays: 7 } },
 };
 
 /** Deep merge: plain objects merge key by key; anything else in `over` replaces `base`. */

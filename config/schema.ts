@@ -28,6 +28,7 @@ import {
     vpcId,
 } from "./validators";
 import { teamsSchema } from "./teams";
+import { grafanaDatabaseSchema } from "./grafana-database";
 
 /**
  * The one description of every setting of a stack. Keys live under the project namespace
@@ -307,7 +308,8 @@ const grafanaSchema = z
                 allowSignUp: z.boolean().describe("Create a Grafana user on a first SSO login."),
             })
             .describe("Grafana single sign-on; with it on, the login form and basic auth are off."),
-        persistenceSizeGiB: positiveInt(1, 100),
+        persistenceSizeGiB: positiveInt(1, 100).describe("Volume of Grafana's SQLite database (grafana.database.type sqlite), GiB."),
+        database: grafanaDatabaseSchema,
     })
     .describe("Grafana.");
 

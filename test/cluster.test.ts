@@ -15,7 +15,10 @@ const PAGERDUTY = "abcdefghij0123456789ABCDEFGHIJ01";
 type Env = "dev" | "prod";
 
 /** Stack config as Pulumi stores it (objects as JSON text), built like a stack file on top of the env's profile. */
-function stackConfig(env: Env, extra: { cluster?: Record<string, unknown>; network?: Record<string, unknown> } = {}): { config: Record<string, string>; secretKeys: string[] } {
+function stackConfig(
+    env: Env,
+    extra: { cluster?: Record<string, unknown>; network?: Record<string, unknown>; grafana?: Record<string, unknown> } = {},
+): { config: Record<string, string>; secretKeys: string[] } {
     const cluster: Record<string, unknown> = {
         name: `plg-${env}`,
         adminPrincipalArns: [ADMIN_A, ADMIN_B],
@@ -35,6 +38,7 @@ function stackConfig(env: Env, extra: { cluster?: Record<string, unknown>; netwo
         secretKeys.push(`${P}:pagerdutyRoutingKey`);
     }
     if (extra.network) config[`${P}:network`] = JSON.stringify(extra.network);
+    if (extra.grafana) config[`${P}:grafana`] = JSON.stringify(extra.grafana);
     return { config, secretKeys };
 }
 
@@ -482,7 +486,8 @@ describe("EksCluster bringing an existing cluster", function () {
     const existing = { name: "shared-eks", roleArn: "arn:aws:iam::123456789012:role/PlatformReach", kubeconfigContext: "shared" };
     let r: RunResult;
     before(async () => {
-        r = await run("prod", { cluster: { existing, workloadIdentity: "irsa" } });
+        // prod's Grafana database needs its place on a brought cluster (config/grafana-database-checks.ts).
+        r = await run("prod", { cluster: { existing, workloadIdentity: "irsa" }, grafana: { database: { subnetIds: ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"], clientSecurityGroupIds: ["sg-0123456789abcdef0"] } } });
     });
 
     it("creates no VPC, cluster, node group, add-on, access entry or IAM resource", () => {

@@ -407,7 +407,8 @@ describe("config: values AWS, Prometheus, Alertmanager and Loki would refuse", (
 
 describe("config: a brought cluster", () => {
     it("needs no cluster.name: the brought cluster's name is the name and the `cluster` label", () => {
-        const r = accepted(stackConfig("prod", { cluster: { existing: { name: "shared-eks" }, workloadIdentity: "irsa" } }));
+        // Where Grafana's database goes is not known on a brought cluster: prod (RDS) says it (test/grafana-ha.test.ts).
+        const r = accepted(stackConfig("prod", { cluster: { existing: { name: "shared-eks" }, workloadIdentity: "irsa" }, grafana: { database: { subnetIds: ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"], clientSecurityGroupIds: ["sg-0123456789abcdef0"] } } }));
         assert.equal(r.settings.cluster.name, undefined);
         assert.equal(clusterNameOf(r.settings), "shared-eks");
         assert.deepEqual(r.warnings, [], "the profile's node groups, endpoint and versions are no mistake of the stack file");
@@ -418,6 +419,7 @@ describe("config: a brought cluster", () => {
             stackConfig("prod", {
                 cluster: { name: "unused", existing: { name: "shared-eks" }, adminPrincipalArns: [ADMIN], endpoint: { publicAccessCidrs: ["198.51.100.0/24"] }, kubernetesVersion: "1.33" },
                 network: { mode: "create", cidr: "10.1.0.0/16" },
+                grafana: { database: { subnetIds: ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"], clientSecurityGroupIds: ["sg-0123456789abcdef0"] } },
             }),
         );
         const keys = r.warnings.map((w) => w.slice(0, w.indexOf(": ")));

@@ -114,6 +114,28 @@ for (const name of STACK_NAMES) {
             assert.deepEqual(backend, { name: kps.grafana.service, port: { number: kps.grafana.port } });
         });
 
+        it("Grafana runs grafana.database.replicas pods: on RDS rolling with no volume and a PDB, on SQLite one pod on its PVC", function () {
+            const db = stack.settings.grafana.database;
+            const deployment = stack.find(kps.release, "Deployment", kps.grafana.fullname);
+            const spec = rec(deployment.spec);
+            assert.equal(spec.replicas, db.replicas);
+            const claims = list(rec(rec(spec.template).spec).volumes).filter((v) => v.persistentVolumeClaim !== undefined);
+            const pdbs = stack.objects(kps.release).filter((o) => o.kind === "PodDisruptionBudget" && o.metadata.name === kps.grafana.fullname);
+            const ini = String(rec(stack.find(kps.release, "ConfigMap", kps.grafana.fullname).data)["grafana.ini"]);
+            if (db.type === "rds") {
+                assert.equal(rec(spec.strategy).type, "RollingUpdate");
+                assert.deepEqual(claims, []);
+                assert.equal(pdbs.length, 1);
+                assert.match(ini, /^\[database\][^[]*^type = postgres$/m);
+            } else {
+                assert.equal(db.replicas, 1);
+                assert.equal(rec(spec.strategy).type, "Recreate");
+                assert.equal(claims.length, 1);
+                assert.deepEqual(pdbs, []);
+                assert.doesNotMatch(ini, /postgres/);
+            }
+        });
+
         it("Alertmanager links lead to Grafana's alerting UI with a hostname, and nowhere without one", function () {
             const am = rec(one(stack.objects(kps.release), "Alertmanager", "the Alertmanager custom resource").spec);
             const slack = list(alertmanagerConfig(stack).receivers).flatMap((r) => list(r.slack_configs));

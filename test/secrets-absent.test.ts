@@ -17,6 +17,8 @@ import { STACK_FILES, STACK_NAMES, type StackName } from "./support/manifests";
 import { renderQuietly, tmp } from "./support/render";
 
 const PROJECT = "plg-observability";
+/** What every RandomPassword result starts with under the mocks (tools/mock-run.ts): mock-password-<resource name>. */
+const GENERATED_PASSWORD_PREFIX = "mock-password-";
 
 /** One distinctive value per secret key, each of the shape the key expects. */
 const CANARIES: Record<SecretKey, string> = {
@@ -114,6 +116,8 @@ describe("secrets, proven absent", function () {
                 for (const f of files) {
                     const content = fs.readFileSync(f, "utf8");
                     for (const x of FORBIDDEN) if (content.includes(x.text)) leaks.push(`${path.relative(out, f)}: ${x.key} (${x.form})`);
+                    // Generated passwords (Grafana's admin, its RDS database's): the mocks' RandomPassword results.
+                    if (content.includes(GENERATED_PASSWORD_PREFIX)) leaks.push(`${path.relative(out, f)}: a generated password`);
                 }
                 assert.deepEqual(leaks, []);
             });

@@ -148,6 +148,8 @@ function mockState(type: string, name: string, inputs: Record<string, unknown>, 
             base.certificateAuthority = { data: Buffer.from("mock-ca").toString("base64") };
             base.identities = [{ oidcs: [{ issuer: `https://oidc.eks.${region}.amazonaws.com/id/MOCK${name.toUpperCase()}` }] }];
             base.arn = `arn:aws:eks:${region}:${ACCOUNT}:cluster/${base.name as string}`;
+            // The security group EKS creates for the cluster and puts on every managed node.
+            base.vpcConfig = { ...(inputs.vpcConfig as Record<string, unknown>), clusterSecurityGroupId: "sg-0c1a5e7c1a5e7c1a5" };
             break;
         case "random:index/randomPassword:RandomPassword":
             base.result = `mock-password-${name}`;

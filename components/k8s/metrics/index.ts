@@ -6,6 +6,7 @@ import { chartRelease } from "../helm";
 import { teamLokiTenant } from "../logs/values";
 import { platformNamespace, protectedInProd } from "../namespace";
 import { GRAFANA_SSO_CLIENT_SECRET_KEY, buildSsoIni } from "./sso";
+import { GRAFANA_DATABASE_HOST_KEY, GRAFANA_DATABASE_PASSWORD_KEY, grafanaDatabaseSecretName } from "./grafana-database";
 import { kps, urls } from "../../endpoints";
 import { HEARTBEAT_URL_KEY, PAGERDUTY_ROUTING_KEY_KEY, SLACK_WEBHOOK_KEY, buildAlertmanagerConfig } from "./alertmanager";
 import { DEFAULT_GROUP_BY, type MetricsRulesInput, buildPrometheusRules } from "./rules";
@@ -112,6 +113,7 @@ export function kpsValuesInput(settings: Settings, clusterName: string, storageC
             adminSecretName: kps.grafanaAdminSecretName,
             ...(g.hostname ? { hostname: g.hostname } : {}),
             persistenceSizeGiB: g.persistenceSizeGiB,
+            ...(g.database.type === "rds" ? { sharedDatabase: { replicas: g.database.replicas, strictSpread: prod } } : {}),
             ...(g.sso.provider !== "none" && g.sso.clientId !== undefined
                 ? {
                       sso: {
@@ -165,6 +167,8 @@ export interface MetricsArgs {
     readonly provider: k8s.Provider;
     /** What must exist before the releases (node groups, add-ons, StorageClass). */
     readonly dependsOn: pulumi.Input<pulumi.Resource>[];
+    /** Grafana's shared database (grafana.database.type rds): `host:port` and the password (secret). */
+    readonly grafanaDatabase?: { readonly host: pulumi.Output<string>; readonly password: pulumi.Output<string> };
 }
 
 /**
@@ -250,6 +254,24 @@ export class Metrics extends pulumi.ComponentResource {
             );
         }
 
+        // Grafana's database host and password, read as files ($__file{}), never in its values.
+        const db = args.grafanaDatabase;
+        const databaseSecrets = db
+            ? [
+                  new k8s.core.v1.Secret(
+                      `${name}-grafana-database`,
+                      {
+                          metadata: { name: grafanaDatabaseSecretName, namespace: ns.metadata.name },
+                          type: "Opaque",
+                          stringData: pulumi.secret(
+                              pulumi.all([db.host, db.password]).apply(([host, password]) => ({ [GRAFANA_DATABASE_HOST_KEY]: host, [GRAFANA_DATABASE_PASSWORD_KEY]: password })),
+                          ),
+                      },
+                      k8sOpts,
+                  ),
+              ]
+            : [];
+
         const values = pulumi
             .output(args.clusterName)
             .apply((clusterName) => buildKubePrometheusStackValues(kpsValuesInput(s, clusterName, args.storageClass)));
@@ -257,7 +279,7 @@ export class Metrics extends pulumi.ComponentResource {
             `${name}-kps`,
             "kubePrometheusStack",
             { name: kps.release, namespace: ns.metadata.name, values, timeoutSeconds: RELEASE_TIMEOUT_SECONDS },
-            { ...k8sOpts, dependsOn: [crds, adminSecret, receiverSecret, nodeAgents, ...ssoSecrets], ...keep },
+            { ...k8sOpts, dependsOn: [crds, adminSecret, receiverSecret, nodeAgents, ...ssoSecrets, ...databaseSecrets], ...keep },
         );
 
         const rules = buildPrometheusRules(metricsRulesInput(s));

@@ -8,6 +8,7 @@
 import { alertmanagerSecretPath, datasourceUids, kps, teamLokiDatasourceUid, urls } from "../../endpoints";
 import { CLUSTER_LABEL, ENVIRONMENT_LABEL, PROMETHEUS_REPLICA_LABEL } from "../../labels";
 import type { AlertmanagerConfig } from "./alertmanager";
+import { type GrafanaHaInput, buildGrafanaHaValues } from "./grafana-database";
 import { GRAFANA_SSO_MOUNT } from "./sso";
 
 /** Keys of the Grafana admin Secret (grafana chart defaults, set explicitly so the Secret can be built to match). */
@@ -170,6 +171,8 @@ export interface KpsValuesInput {
         readonly hostname?: string;
         /** Volume size for Grafana's database, GiB. */
         readonly persistenceSizeGiB: number;
+        /** Replicas sharing an RDS PostgreSQL (grafana-database.ts); absent: one replica on SQLite and its PVC. */
+        readonly sharedDatabase?: GrafanaHaInput;
         /** Single sign-on, and the Secret holding its client secret (mounted at GRAFANA_SSO_MOUNT). */
         readonly sso?: { readonly ini: Readonly<Record<string, Readonly<Record<string, unknown>>>>; readonly secretName: string };
         /** Ingress; created only when `hostname` is set too. */
@@ -351,6 +354,8 @@ export function buildKubePrometheusStackValues(input: KpsValuesInput): KpsValues
     };
     const g = input.grafana;
     const r = input.resources;
+    const ha = g.sharedDatabase ? buildGrafanaHaValues(g.sharedDatabase) : undefined;
+    const secretMounts = [...(g.sso ? [{ name: "sso", secretName: g.sso.secretName, mountPath: GRAFANA_SSO_MOUNT, readOnly: true }] : []), ...(ha?.extraSecretMounts ?? [])];
 
     return {
         fullnameOverride: kps.fullname,
@@ -434,17 +439,22 @@ export function buildKubePrometheusStackValues(input: KpsValuesInput): KpsValues
                 "auth.anonymous": { enabled: false },
                 ...(g.hostname ? { server: { root_url: `https://${g.hostname}` } } : {}),
                 ...(g.sso?.ini ?? {}),
+                ...(ha?.ini ?? {}),
             },
-            ...(g.sso ? { extraSecretMounts: [{ name: "sso", secretName: g.sso.secretName, mountPath: GRAFANA_SSO_MOUNT, readOnly: true }] } : {}),
-            persistence: {
-                enabled: true,
-                type: "pvc",
-                storageClassName: input.storageClass,
-                accessModes: ["ReadWriteOnce"],
-                size: `${g.persistenceSizeGiB}Gi`,
-            },
-            // An EBS volume attaches to one node: the old pod must go before the new one starts.
-            deploymentStrategy: { type: "Recreate" },
+            ...(secretMounts.length > 0 ? { extraSecretMounts: secretMounts } : {}),
+            ...(ha
+                ? ha.values
+                : {
+                      persistence: {
+                          enabled: true,
+                          type: "pvc",
+                          storageClassName: input.storageClass,
+                          accessModes: ["ReadWriteOnce"],
+                          size: `${g.persistenceSizeGiB}Gi`,
+                      },
+                      // An EBS volume attaches to one node: the old pod must go before the new one starts.
+                      deploymentStrategy: { type: "Recreate" },
+                  }),
             ...(g.ingress && g.hostname
                 ? {
                       ingress: {

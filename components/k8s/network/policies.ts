@@ -22,6 +22,8 @@ export const POLICY_PORTS = {
     reloaderWeb: 8080,
     /** Grafana `grafana`. */
     grafana: 3000,
+    /** Grafana unified alerting's HA gossip between replicas (`gossip-tcp`, `gossip-udp`). */
+    grafanaGossip: 9094,
     /** kube-state-metrics `http`. */
     kubeStateMetrics: 8080,
     /** Operator `https`: its admission webhook and its metrics. */
@@ -126,7 +128,17 @@ export function buildNetworkPolicies(input: NetworkPoliciesInput): NetworkPolicy
             },
         ]),
         // The load balancer's nodes (target-type ip) come from the VPC; so do the port-forwards' kubelet (its node).
-        policy(kps.namespace, "grafana", POD_LABELS.grafana, [{ from: [vpc, prometheus], ports: tcp(P.grafana) }]),
+        policy(kps.namespace, "grafana", POD_LABELS.grafana, [
+            { from: [vpc, prometheus], ports: tcp(P.grafana) },
+            // Replicas sharing a database de-duplicate Grafana-managed alert notifications over it (grafana.database.type rds).
+            {
+                from: [grafana],
+                ports: [
+                    { port: P.grafanaGossip, protocol: "TCP" },
+                    { port: P.grafanaGossip, protocol: "UDP" },
+                ],
+            },
+        ]),
         policy(kps.namespace, "kube-state-metrics", POD_LABELS.kubeStateMetrics, [{ from: [prometheus], ports: tcp(P.kubeStateMetrics) }]),
         // The API server calls the admission webhook from the control plane's ENIs in the cluster's subnets.
         policy(kps.namespace, "operator", POD_LABELS.operator, [{ from: [vpc, prometheus], ports: tcp(P.operatorHttps) }]),
