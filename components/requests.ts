@@ -9,10 +9,13 @@ import { type Settings, clusterNameOf } from "../config";
 import { EKS_ADDON_REQUESTS, nodeAllocatable } from "./aws/instance-types";
 import { loadBalancerControllerValues } from "./aws/load-balancer-controller";
 import { alloyValues } from "./k8s/collector";
+import { otlpGatewayValues } from "./k8s/collector/otlp-gateway";
 import { lokiValuesInput } from "./k8s/logs";
 import { buildLokiValues } from "./k8s/logs/values";
 import { kpsValuesInput } from "./k8s/metrics";
 import { buildKubePrometheusStackValues } from "./k8s/metrics/values";
+import { thanosValuesInput } from "./k8s/thanos";
+import { buildThanosValues } from "./k8s/thanos/values";
 import { cpuQuantityMillis, memoryQuantityMiB } from "./quantities";
 
 /** CPU and memory requests. */
@@ -59,7 +62,12 @@ function kpsPods(values: Rec): PodGroup[] {
     const grafana = rec(values.grafana);
     const sidecar = requestsOf(rec(grafana.sidecar).resources);
     return [
-        { name: "kube-prometheus-stack/prometheus", replicas: num(prom.replicas, 1), pod: pod([requestsOf(prom.resources), reloader], [reloader]) },
+        // With long-term metrics the operator adds the Thanos sidecar (spec.thanos.resources).
+        {
+            name: "kube-prometheus-stack/prometheus",
+            replicas: num(prom.replicas, 1),
+            pod: pod([requestsOf(prom.resources), reloader, ...(prom.thanos !== undefined ? [requestsOf(rec(prom.thanos).resources)] : [])], [reloader]),
+        },
         { name: "kube-prometheus-stack/alertmanager", replicas: num(am.replicas, 1), pod: pod([requestsOf(am.resources), reloader], [reloader]) },
         { name: "kube-prometheus-stack/operator", replicas: 1, pod: pod([requestsOf(rec(values.prometheusOperator).resources)]) },
         { name: "kube-prometheus-stack/kube-state-metrics", replicas: 1, pod: pod([requestsOf(rec(values["kube-state-metrics"]).resources)]) },
@@ -100,6 +108,21 @@ function alloyPods(values: Rec): PodGroup[] {
     return [{ name: "alloy/alloy", replicas: "perNode", pod: pod([requestsOf(rec(values.alloy).resources), requestsOf(rec(values.configReloader).resources)]) }];
 }
 
+/** The OTLP gateway (a second Alloy release, a Deployment): its replicas, Alloy and its config-reloader. */
+function otlpGatewayPods(values: Rec | undefined): PodGroup[] {
+    if (values === undefined) return [];
+    const pods = pod([requestsOf(rec(values.alloy).resources), requestsOf(rec(values.configReloader).resources)]);
+    return [{ name: "alloy-otlp/alloy", replicas: num(rec(values.controller).replicas, 1), pod: pods }];
+}
+
+/** Thanos: Query, Query Frontend and Store Gateway (replicas), the Compactor (a singleton StatefulSet). */
+function thanosPods(values: Rec): PodGroup[] {
+    return (["query", "queryFrontend", "storeGateway", "compact"] as const)
+        .map((key) => ({ key, section: rec(values[key]) }))
+        .filter(({ section }) => section.enabled === true)
+        .map(({ key, section }) => ({ name: `thanos/${key}`, replicas: key === "compact" ? 1 : num(section.replicas, 1), pod: pod([requestsOf(section.resources)]) }));
+}
+
 /** Every pod group of the platform for these settings. */
 export function platformPods(settings: Settings): PodGroup[] {
     const storageClass = "estimate";
@@ -110,7 +133,8 @@ export function platformPods(settings: Settings): PodGroup[] {
     const lbcPods: PodGroup[] = lbc
         ? [{ name: "aws-load-balancer-controller/controller", replicas: num(lbcValues.replicaCount, 1), pod: pod([requestsOf(lbcValues.resources)]) }]
         : [];
-    return [...kpsPods(kps), ...lokiPods(loki), ...alloyPods(alloyValues(settings)), ...lbcPods];
+    const thanos = settings.metrics.longTerm.enabled ? thanosPods(buildThanosValues(thanosValuesInput(settings, storageClass, { storeGateway: {}, compactor: {} }))) : [];
+    return [...kpsPods(kps), ...lokiPods(loki), ...alloyPods(alloyValues(settings)), ...otlpGatewayPods(otlpGatewayValues(settings)), ...lbcPods, ...thanos];
 }
 
 /** Total requests of the pod groups on a cluster of `nodes` nodes. */

@@ -1,5 +1,6 @@
 import { EKS_SUPPORT_ENDS, SECRET_KEYS, SUPPORTED_KUBERNETES_VERSIONS, type SecretKey, type Settings } from "./schema";
-import { requiredSecrets } from "./secrets";
+import { requiredSecrets, secretName, secretPresent, secretSetCommand } from "./secrets";
+import { TEAM_CHECKS } from "./teams";
 import { cidrContains, durationSeconds, parseCidr } from "./validators";
 import { MAX_VPC_PREFIX_FOR_COMPUTED_SUBNETS, isGraviton, planSubnets } from "../components/aws/cluster-builders";
 import { scrapeIntervalProblem } from "../components/k8s/metrics/rules";
@@ -139,8 +140,8 @@ const secretChecks: Check[] = [
         name: "a receiver that is on has its secret",
         run(s, ctx) {
             for (const r of requiredSecrets(s)) {
-                if (!ctx.secrets[r.key]) {
-                    ctx.problem(r.path, `${r.feature} is enabled but the secret ${r.key} is not set; expected \`pulumi config set --secret ${r.key} <value>\`, given nothing`);
+                if (!secretPresent(r, ctx.secrets)) {
+                    ctx.problem(r.path, `${r.feature} is enabled but the secret ${secretName(r)} is not set; expected \`${secretSetCommand(r)}\`, given nothing`);
                 }
             }
         },
@@ -246,6 +247,29 @@ const telemetryChecks: Check[] = [
         run(s, ctx) {
             const problem = scrapeIntervalProblem(s.metrics.scrapeInterval);
             if (problem !== undefined) ctx.problem(["metrics", "scrapeInterval"], problem);
+        },
+    },
+    {
+        // Thanos downsamples raw into 5m and 5m into 1h: a coarser resolution kept shorter than a finer
+        // one is never read (Thanos docs, "Compactor: Downsampling"), and a raw retention below
+        // Prometheus's own would drop from S3 what the local disk still holds.
+        name: "long-term retention goes from fine to coarse and outlives Prometheus's own",
+        run(s, ctx) {
+            const r = s.metrics.longTerm.retentionDays;
+            ctx.part(() => {
+                const localDays = Math.ceil(durationSeconds(s.metrics.retention) / 86400);
+                if (s.metrics.longTerm.enabled && r.raw < localDays) {
+                    ctx.problem(["metrics", "longTerm", "retentionDays", "raw"], `expected at least metrics.retention (${s.metrics.retention}, ${localDays} days), given ${r.raw}`);
+                }
+            });
+            ctx.part(() => {
+                if (r.fiveMinutes < r.raw) ctx.problem(["metrics", "longTerm", "retentionDays", "fiveMinutes"], `expected at least metrics.longTerm.retentionDays.raw (${r.raw}), given ${r.fiveMinutes}`);
+            });
+            ctx.part(() => {
+                if (r.oneHour < r.fiveMinutes) {
+                    ctx.problem(["metrics", "longTerm", "retentionDays", "oneHour"], `expected at least metrics.longTerm.retentionDays.fiveMinutes (${r.fiveMinutes}), given ${r.oneHour}`);
+                }
+            });
         },
     },
     {
@@ -642,6 +666,19 @@ const grafanaChecks: Check[] = [
             });
         },
     },
+    {
+        // The record's target is Grafana's load balancer, which exists only with the HTTPS ingress.
+        name: "Grafana's DNS record has a load balancer to point at",
+        run(s, ctx) {
+            const { hostedZoneId, hostname, tlsCertificateArn } = s.grafana;
+            if (hostedZoneId === undefined || (hostname !== undefined && tlsCertificateArn !== undefined)) return;
+            const missing = [hostname === undefined ? "grafana.hostname" : undefined, tlsCertificateArn === undefined ? "grafana.tlsCertificateArn" : undefined].filter((k) => k !== undefined);
+            ctx.problem(
+                ["grafana", "hostedZoneId"],
+                `a Route 53 record points grafana.hostname at Grafana's load balancer, which exists only with a hostname and a certificate; expected ${missing.join(" and ")} with it, given hostedZoneId ${hostedZoneId} without`,
+            );
+        },
+    },
 ];
 
 /** Every cross-key rule, in the order their problems are listed. */
@@ -656,4 +693,5 @@ export const CHECKS: readonly Check[] = [
     ...grafanaChecks,
     ...grafanaDatabaseChecks,
     ...ssoChecks,
+    ...TEAM_CHECKS,
 ];

@@ -59,6 +59,7 @@ const common = {
         database: { allocatedStorageGiB: 20, engineVersion: "17", performanceInsights: false },
     },
     sampleApp: { enabled: false, replicas: 2 },
+    otlp: { enabled: true },
 };
 
 const dev = {
@@ -94,6 +95,14 @@ const dev = {
         volumeSizeGiB: 20,
         resources: { cpu: "250m", memory: "1Gi" },
         alertmanagerReplicas: 1,
+        // Off: dev's history is short-lived; turning it on costs a bucket and five small pods.
+        longTerm: {
+            enabled: false,
+            retentionDays: { raw: 7, fiveMinutes: 30, oneHour: 90 },
+            lifecycleMarginDays: 7,
+            compactorVolumeSizeGiB: 20,
+            storeGatewayVolumeSizeGiB: 10,
+        },
     },
     logs: {
         mode: "monolithic",
@@ -114,6 +123,7 @@ const dev = {
     alerting: { repeatInterval: "12h", slack: { enabled: true }, pagerduty: { enabled: false } },
     // One Grafana on SQLite (its PVC); the RDS keys apply only when a dev stack sets type: rds.
     grafana: { database: { type: "sqlite", replicas: 1, instanceClass: "db.t4g.micro", multiAz: false, backupRetentionDays: 1 } },
+    otlp: { replicas: 1, resources: { cpu: "50m", memory: "256Mi" } },
 };
 
 const prod = {
@@ -126,12 +136,15 @@ const prod = {
         nodeGroups: [
             {
                 // On-demand nodes are not reclaimed, and Auto Scaling replaces a failed one in the zone it left.
+                // Four, not three: with long-term metrics (Thanos: sidecars, Query, Query Frontend, Store
+                // Gateway, Compactor, about 1.5 vCPU / 5 GiB) three m6i.xlarge would be ~90% requested;
+                // four keep the 20% headroom (README "What each environment gets").
                 name: "system",
                 placement: "spread",
                 instanceTypes: ["m6i.xlarge"],
                 capacityType: "ON_DEMAND",
-                minSize: 3,
-                desiredSize: 3,
+                minSize: 4,
+                desiredSize: 4,
                 maxSize: 6,
                 diskSizeGiB: 100,
                 labels: { "plg.io/pool": "system" },
@@ -145,6 +158,14 @@ const prod = {
         volumeSizeGiB: 100,
         resources: { cpu: "1", memory: "8Gi" },
         alertmanagerReplicas: 3,
+        // A year of history on S3: raw for a month, 5m for a quarter, 1h for the year (README "Long-term metrics").
+        longTerm: {
+            enabled: true,
+            retentionDays: { raw: 30, fiveMinutes: 90, oneHour: 365 },
+            lifecycleMarginDays: 7,
+            compactorVolumeSizeGiB: 100,
+            storeGatewayVolumeSizeGiB: 20,
+        },
     },
     logs: {
         mode: "monolithic",
@@ -165,6 +186,7 @@ const prod = {
     alerting: { repeatInterval: "4h", slack: { enabled: true }, pagerduty: { enabled: true } },
     // Grafana without a single point of failure: two replicas sharing a Multi-AZ RDS PostgreSQL.
     grafana: { database: { type: "rds", replicas: 2, instanceClass: "db.t4g.small", multiAz: true, backupRetentionDays: 7 } },
+    otlp: { replicas: 2, resources: { cpu: "200m", memory: "512Mi" } },
 };
 
 /** Deep merge: plain objects merge key by key; anything else in `over` replaces `base`. */

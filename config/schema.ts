@@ -21,13 +21,14 @@ import {
     lokiTenantId,
     oidcProviderArn,
     positiveInt,
+    httpsUrl,
     runbookBaseUrl,
     subnetId,
     text,
     uniqueList,
     vpcId,
 } from "./validators";
-import { teamsSchema } from "./teams";
+import { SLACK_WEBHOOK_URL, TEAM_SECRET_FIELDS, parseTeamSecrets, teamsSchema } from "./teams";
 import { grafanaDatabaseSchema } from "./grafana-database";
 
 /**
@@ -194,6 +195,21 @@ const metricsSchema = z
         scrapeInterval: duration.describe(
             "How often Prometheus scrapes every target and evaluates the rules; at most 1m15s, so the alert rules' 5m rate windows hold 4 scrapes.",
         ),
+        longTerm: z
+            .strictObject({
+                enabled: z.boolean().describe("Thanos: sidecars upload Prometheus blocks to an S3 bucket; Query, Query Frontend, Store Gateway and Compactor serve and compact them."),
+                retentionDays: z
+                    .strictObject({
+                        raw: positiveInt(2, 3650).describe("Days the Compactor keeps raw samples (at least the local retention)."),
+                        fiveMinutes: positiveInt(2, 3650).describe("Days it keeps the 5m downsampled blocks (at least raw)."),
+                        oneHour: positiveInt(2, 3650).describe("Days it keeps the 1h downsampled blocks (at least fiveMinutes); the bucket lifecycle follows it."),
+                    })
+                    .describe("Retention per resolution (Compactor --retention.resolution-*)."),
+                lifecycleMarginDays: positiveInt(1, 30).describe("Extra days the S3 lifecycle keeps objects after the longest retention."),
+                compactorVolumeSizeGiB: positiveInt(10, 4096).describe("gp3 volume of the Compactor (blocks being compacted and downsampled)."),
+                storeGatewayVolumeSizeGiB: positiveInt(5, 4096).describe("gp3 volume per Store Gateway (index headers)."),
+            })
+            .describe("Long-term metrics on S3 (Thanos)."),
     })
     .describe("Prometheus and Alertmanager.");
 
@@ -234,6 +250,19 @@ const logsSchema = z
         teamLimits: z
             .record(z.string(), logLimitsSchema.partial())
             .describe("Per team (an alerting.teams name): the logs.limits keys its Loki tenant gets instead (Loki runtime overrides)."),
+        replicateTo: z
+            .strictObject({
+                url: httpsUrl.describe("Push URL of the second Loki (another region), e.g. https://logs.eu-central-1.example.com/loki/api/v1/push."),
+                tenantId: lokiTenantId.describe("X-Scope-OrgID written under there."),
+                auth: z.enum(["basic", "bearer"], { message: "expected basic or bearer" }).describe("basic: username + secret logReplicaCredential as the password; bearer: the secret is the token."),
+                username: z.string().min(1).max(256).optional().describe("Basic auth username (auth: basic)."),
+            })
+            .superRefine((v, ctx) => {
+                if (v.auth === "basic" && v.username === undefined) ctx.addIssue({ code: "custom", path: ["username"], message: "expected a username with auth: basic; given none" });
+                if (v.auth === "bearer" && v.username !== undefined) ctx.addIssue({ code: "custom", path: ["username"], message: "expected no username with auth: bearer (the token is the secret logReplicaCredential)" });
+            })
+            .optional()
+            .describe("A second Loki every stream is also written to (disaster recovery); credential: secret logReplicaCredential."),
         caches: z.strictObject({
             chunksCacheMemoryMb: positiveInt(0, 65536).describe("Memcached memory for chunks; 0 disables the cache."),
             resultsCacheMemoryMb: positiveInt(0, 65536).describe("Memcached memory for query results; 0 disables the cache."),
@@ -289,6 +318,9 @@ const grafanaSchema = z
     .strictObject({
         hostname: hostname.optional().describe("Public hostname, with tlsCertificateArn: an ALB ingress (needs the AWS Load Balancer Controller) and external links."),
         tlsCertificateArn: acmCertificateArn.optional().describe("ACM certificate for the ingress; required with hostname."),
+        hostedZoneId: text(/^Z[A-Z0-9]{1,32}$/, "expected a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ")
+            .optional()
+            .describe("Route 53 hosted zone holding hostname: the program keeps an alias A record there pointing at Grafana's load balancer; needs hostname and tlsCertificateArn."),
         scheme: z
             .enum(["internet-facing", "internal"], { message: "expected internet-facing or internal" })
             .describe("Grafana's load balancer: internet-facing (public subnets) or internal (reached over VPN or peering)."),
@@ -331,6 +363,19 @@ const sampleAppSchema = z
     })
     .describe("The guide's sample service, off by default.");
 
+const otlpSchema = z
+    .strictObject({
+        enabled: z.boolean({ message: "expected true or false" }).describe("Run the OTLP gateway (Alloy Deployment, gRPC 4317 / HTTP 4318) in the monitoring namespace."),
+        replicas: positiveInt(1, 6).describe("Gateway pods; 2 or more get a PDB and a zone spread."),
+        tracesEndpoint: z
+            .string()
+            .regex(/^https?:\/\/[^\s/]+(\/\S*)?$/, { message: "expected an http(s):// OTLP/HTTP base URL such as http://tempo.tracing:4318" })
+            .optional()
+            .describe("OTLP/HTTP base URL traces are forwarded to (/v1/traces appended); absent: spans are counted per service and dropped."),
+        resources: resourcesSchema.describe("Requests of the gateway's Alloy container (the memory is also its limit)."),
+    })
+    .describe("OpenTelemetry intake.");
+
 export const settingsSchema = z.strictObject({
     environment: z.enum(["dev", "prod"], { message: "expected dev or prod" }).describe("Profile of defaults."),
     aws: awsSchema,
@@ -341,6 +386,7 @@ export const settingsSchema = z.strictObject({
     alerting: alertingSchema,
     grafana: grafanaSchema,
     sampleApp: sampleAppSchema,
+    otlp: otlpSchema,
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
@@ -365,7 +411,7 @@ export const SETTING_KEYS = Object.keys(settingsSchema.shape) as (keyof Settings
 export const SECRET_KEYS = {
     slackWebhookUrl: {
         description: "Slack incoming-webhook URL for alert notifications.",
-        looksValid: (v: string) => /^https:\/\/hooks\.slack\.com\/services\/\S+$/.test(v),
+        looksValid: (v: string) => SLACK_WEBHOOK_URL.test(v),
         expected: "an https://hooks.slack.com/services/... URL",
         offlinePlaceholder: "https://hooks.slack.com/services/OFFLINE/RENDER/PLACEHOLDER",
     },
@@ -387,6 +433,20 @@ export const SECRET_KEYS = {
         looksValid: (v: string) => /^https:\/\/[^\s/]+\.[^\s/]+\/\S*$/.test(v),
         expected: "an https:// heartbeat URL such as https://hc-ping.com/<uuid>",
         offlinePlaceholder: "https://heartbeat.invalid/offline-render-placeholder",
+    },
+    logReplicaCredential: {
+        description: "Password (auth: basic) or bearer token (auth: bearer) Alloy writes to logs.replicateTo with.",
+        looksValid: (v: string) => v.length >= 8 && v.length <= 4096 && !/\s/.test(v),
+        expected: "the second Loki's password or token (8 or more characters, no whitespace)",
+        offlinePlaceholder: "offline-render-placeholder-log-replica-credential",
+    },
+    teamSecrets: {
+        description: `Credentials of the teams' receivers, one secret mapping: teamSecrets.<team>.<field> with field ${Object.keys(TEAM_SECRET_FIELDS).join(", ")} (config/teams.ts).`,
+        // Its form only: config/teams.ts checks each team and field, naming its path.
+        looksValid: (v: string) => parseTeamSecrets(v) !== undefined,
+        expected: "a mapping team -> field -> value, set with `pulumi config set --secret --path 'teamSecrets.<team>.<field>' <value>`",
+        // Render replaces it with one for the teams the stack file names (tools/stack-config.ts).
+        offlinePlaceholder: "{}",
     },
 } as const;
 

@@ -25,65 +25,108 @@ function policyStatements(doc: unknown): PolicyDocument["Statement"] {
     return (JSON.parse(String(doc)) as PolicyDocument).Statement;
 }
 
+type Settings = ReturnType<typeof settingsOf>;
+
+/**
+ * Every bucket of the platform holds to the same storage rules: the log bucket, and the metrics
+ * bucket of long-term metrics (on by default in prod; turned on in dev for this test).
+ */
+const STORES = [
+    {
+        what: "log storage",
+        parentSuffix: "-log-storage",
+        // The name it had beside the ruler bucket: a new name would replace the bucket holding the logs.
+        buckets: ["plg-log-storage-chunks"],
+        settings: {} as Record<string, unknown>,
+        retention: (s: Settings) => ({ days: s.logs.retentionDays, margin: s.logs.lifecycleMarginDays }),
+    },
+    {
+        what: "metrics storage (Thanos)",
+        parentSuffix: "-thanos-storage-bucket",
+        buckets: ["plg-thanos-storage-bucket-blocks"],
+        settings: { metrics: { longTerm: { enabled: true } } } as Record<string, unknown>,
+        // The lifecycle follows the longest resolution's retention.
+        retention: (s: Settings) => {
+            const r = s.metrics.longTerm.retentionDays;
+            return { days: Math.max(r.raw, r.fiveMinutes, r.oneHour), margin: s.metrics.longTerm.lifecycleMarginDays };
+        },
+    },
+] as const;
+
+for (const store of STORES) {
+    for (const stack of ["dev", "prod"] as const) {
+        describe(`${store.what} (${stack})`, function () {
+            let g: Graph;
+            let s: Settings;
+            const buckets = () => g.byType(BUCKET).filter((b) => b.parent?.endsWith(store.parentSuffix));
+            const key = () => g.byType(KEY).find((k) => k.parent?.endsWith(store.parentSuffix));
+            before(async () => {
+                g = await runStack(stack, Object.keys(store.settings).length > 0 ? { settings: store.settings } : {});
+                s = settingsOf(stack);
+            });
+
+            it("creates its buckets, encrypted with a rotating customer-managed key and an S3 Bucket Key", () => {
+                assert.deepEqual(buckets().map((b) => b.name), [...store.buckets]);
+                const k = key();
+                assert.ok(k, "no KMS key for the buckets");
+                assert.equal(k.inputs.enableKeyRotation, true);
+                const keyArn = `arn:aws:kms:eu-west-1:123456789012:key/${k.name}-key-id`;
+                for (const b of buckets()) {
+                    const sse = g.one(SSE, `${b.name}-encryption`);
+                    const rule = (sse.inputs.rules as { applyServerSideEncryptionByDefault: Record<string, string>; bucketKeyEnabled?: boolean }[])[0];
+                    assert.equal(rule?.applyServerSideEncryptionByDefault.sseAlgorithm, "aws:kms");
+                    assert.equal(rule?.applyServerSideEncryptionByDefault.kmsMasterKeyId, keyArn);
+                    assert.equal(rule?.bucketKeyEnabled, true);
+                }
+            });
+
+            it("blocks public access, enforces bucket-owner ownership and denies non-TLS requests", () => {
+                for (const b of buckets()) {
+                    const block = g.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", `${b.name}-public-access`);
+                    for (const k of ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"]) assert.equal(block.inputs[k], true, k);
+                    const own = g.one("aws:s3/bucketOwnershipControls:BucketOwnershipControls", `${b.name}-ownership`);
+                    assert.deepEqual(own.inputs.rule, { objectOwnership: "BucketOwnerEnforced" });
+                    const pol = g.one("aws:s3/bucketPolicy:BucketPolicy", `${b.name}-tls-only`);
+                    const [deny] = policyStatements(pol.inputs.policy);
+                    assert.equal(deny?.Effect, "Deny");
+                    assert.deepEqual(deny?.Condition, { Bool: { "aws:SecureTransport": "false" } });
+                    const arn = `arn:aws:s3:::${b.name}-mock`;
+                    assert.deepEqual(deny?.Resource, [arn, `${arn}/*`]);
+                }
+            });
+
+            it("expires objects after the application's retention plus the margin, and aborts stale uploads", () => {
+                const { days, margin } = store.retention(s);
+                for (const b of buckets()) {
+                    const rules = g.one(LIFECYCLE, `${b.name}-lifecycle`).inputs.rules as { expiration?: { days: number }; abortIncompleteMultipartUpload?: { daysAfterInitiation: number } }[];
+                    const expiry = rules.find((r) => r.expiration)?.expiration?.days;
+                    assert.equal(expiry, days + margin);
+                    assert.ok((expiry ?? 0) > days, "the lifecycle must not delete what the application still serves");
+                    assert.ok(rules.some((r) => r.abortIncompleteMultipartUpload?.daysAfterInitiation === 1));
+                }
+            });
+
+            it(stack === "prod" ? "protects and retains buckets and key" : "lets buckets and key go with the stack", () => {
+                for (const r of [...buckets(), key()]) {
+                    assert.ok(r);
+                    if (stack === "prod") {
+                        assert.equal(r.options.protect, true, r.name);
+                        assert.equal(r.options.retainOnDelete, true, r.name);
+                    } else {
+                        assert.notEqual(r.options.protect, true, r.name);
+                    }
+                }
+                for (const b of buckets()) assert.equal(b.inputs.forceDestroy, stack !== "prod");
+            });
+        });
+    }
+}
+
 for (const stack of ["dev", "prod"] as const) {
-    describe(`log storage and workload identity (${stack})`, function () {
+    describe(`Loki's workload identity (${stack})`, function () {
         let g: Graph;
         before(async () => {
             g = await runStack(stack);
-        });
-
-        it("creates one bucket, for chunks (the ruler reads mounted rules), encrypted with the rotating customer-managed key", () => {
-            const buckets = g.byType(BUCKET).filter((b) => b.parent?.endsWith("-log-storage"));
-            // The name it had beside the ruler bucket: a new name would replace the bucket holding the logs.
-            assert.deepEqual(buckets.map((b) => b.name), ["plg-log-storage-chunks"]);
-            const key = logKey(g);
-            assert.ok(key, "no KMS key for the log buckets");
-            assert.equal(key.inputs.enableKeyRotation, true);
-            const keyArn = `arn:aws:kms:eu-west-1:123456789012:key/${key.name}-key-id`;
-            for (const b of buckets) {
-                const sse = g.one(SSE, `${b.name}-encryption`);
-                const rule = (sse.inputs.rules as { applyServerSideEncryptionByDefault: Record<string, string> }[])[0];
-                assert.equal(rule?.applyServerSideEncryptionByDefault.sseAlgorithm, "aws:kms");
-                assert.equal(rule?.applyServerSideEncryptionByDefault.kmsMasterKeyId, keyArn);
-            }
-        });
-
-        it("blocks public access, enforces bucket-owner ownership and denies non-TLS requests", () => {
-            for (const b of g.byType(BUCKET).filter((x) => x.parent?.endsWith("-log-storage"))) {
-                const block = g.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", `${b.name}-public-access`);
-                for (const k of ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"]) assert.equal(block.inputs[k], true, k);
-                const own = g.one("aws:s3/bucketOwnershipControls:BucketOwnershipControls", `${b.name}-ownership`);
-                assert.deepEqual(own.inputs.rule, { objectOwnership: "BucketOwnerEnforced" });
-                const pol = g.one("aws:s3/bucketPolicy:BucketPolicy", `${b.name}-tls-only`);
-                const [deny] = policyStatements(pol.inputs.policy);
-                assert.equal(deny?.Effect, "Deny");
-                assert.deepEqual(deny?.Condition, { Bool: { "aws:SecureTransport": "false" } });
-                const arn = `arn:aws:s3:::${b.name}-mock`;
-                assert.deepEqual(deny?.Resource, [arn, `${arn}/*`]);
-            }
-        });
-
-        it("expires log chunks after Loki's retention plus the margin, and aborts stale uploads", () => {
-            const s = settingsOf(stack);
-            const chunks = g.one(LIFECYCLE, "-chunks-lifecycle").inputs.rules as { expiration?: { days: number }; abortIncompleteMultipartUpload?: { daysAfterInitiation: number } }[];
-            const expiry = chunks.find((r) => r.expiration)?.expiration?.days;
-            assert.equal(expiry, s.logs.retentionDays + s.logs.lifecycleMarginDays);
-            assert.ok((expiry ?? 0) >= s.logs.retentionDays, "lifecycle must not delete logs Loki still serves");
-            assert.ok(chunks.some((r) => r.abortIncompleteMultipartUpload?.daysAfterInitiation === 1));
-        });
-
-        it(stack === "prod" ? "protects and retains buckets and key" : "lets buckets and key go with the stack", () => {
-            const buckets = g.byType(BUCKET).filter((x) => x.parent?.endsWith("-log-storage"));
-            for (const r of [...buckets, logKey(g)]) {
-                assert.ok(r);
-                if (stack === "prod") {
-                    assert.equal(r.options.protect, true, r.name);
-                    assert.equal(r.options.retainOnDelete, true, r.name);
-                } else {
-                    assert.notEqual(r.options.protect, true, r.name);
-                }
-            }
-            for (const b of buckets) assert.equal(b.inputs.forceDestroy, stack !== "prod");
         });
 
         it("gives Loki a role only its service account can assume, through Pod Identity", () => {

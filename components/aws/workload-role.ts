@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { ClusterAccess } from "./cluster-types";
 import { irsaTrustPolicy, podIdentityTrustPolicy, type PolicyDocument } from "./policies";
 
 export type WorkloadIdentityMode = "podIdentity" | "irsa";
@@ -32,6 +33,18 @@ export interface WorkloadRoleArgs {
     readonly provider: aws.Provider;
     /** Resources the association must wait for (the eks-pod-identity-agent add-on). */
     readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+/** The cluster side of a WorkloadRole's arguments, from the cluster's access (cluster-types.ts). */
+export function clusterIdentity(
+    cluster: Pick<ClusterAccess, "name" | "arn" | "oidcProviderArn" | "oidcIssuerUrl">,
+): Pick<WorkloadRoleArgs, "clusterName" | "clusterArn" | "oidcProviderArn" | "oidcIssuerUrl"> {
+    return {
+        clusterName: cluster.name,
+        clusterArn: cluster.arn,
+        ...(cluster.oidcProviderArn ? { oidcProviderArn: cluster.oidcProviderArn } : {}),
+        oidcIssuerUrl: cluster.oidcIssuerUrl,
+    };
 }
 
 /**

@@ -7,8 +7,11 @@ import { teamLokiTenant } from "../logs/values";
 import { platformNamespace, protectedInProd } from "../namespace";
 import { GRAFANA_SSO_CLIENT_SECRET_KEY, buildSsoIni } from "./sso";
 import { GRAFANA_DATABASE_HOST_KEY, GRAFANA_DATABASE_PASSWORD_KEY, grafanaDatabaseSecretName } from "./grafana-database";
-import { kps, urls } from "../../endpoints";
-import { HEARTBEAT_URL_KEY, PAGERDUTY_ROUTING_KEY_KEY, SLACK_WEBHOOK_KEY, buildAlertmanagerConfig } from "./alertmanager";
+import { kps, thanos, urls } from "../../endpoints";
+import { THANOS_VERSION } from "../../charts";
+import { thanosSidecarResources } from "../thanos";
+import { HEARTBEAT_URL_KEY, PAGERDUTY_ROUTING_KEY_KEY, SLACK_WEBHOOK_KEY, buildAlertmanagerConfig, teamSecretKey } from "./alertmanager";
+import { parseTeamSecrets, teamSecretFields, usesPlatformSlack } from "../../../config/teams";
 import { DEFAULT_GROUP_BY, type MetricsRulesInput, buildPrometheusRules } from "./rules";
 import {
     GRAFANA_ADMIN_PASSWORD_KEY,
@@ -17,7 +20,6 @@ import {
     type KpsValuesInput,
     buildKubePrometheusStackValues,
     buildPrometheusOperatorCrdsValues,
-    grafanaAlbAnnotations,
 } from "./values";
 
 /** How long Helm waits for a release before failing (seconds). */
@@ -71,7 +73,12 @@ export function metricsRulesInput(settings: Settings): MetricsRulesInput {
 }
 
 /** kube-prometheus-stack values input from settings (cluster name resolved by the caller). */
-export function kpsValuesInput(settings: Settings, clusterName: string, storageClass: string): KpsValuesInput {
+export function kpsValuesInput(
+    settings: Settings,
+    clusterName: string,
+    storageClass: string,
+    prometheusServiceAccountAnnotations: Readonly<Record<string, string>> = {},
+): KpsValuesInput {
     const prod = settings.environment === "prod";
     const m = settings.metrics;
     const g = settings.grafana;
@@ -89,6 +96,7 @@ export function kpsValuesInput(settings: Settings, clusterName: string, storageC
         pagerduty: settings.alerting.pagerduty,
         heartbeat: settings.alerting.heartbeat,
         secretName: kps.receiverSecretName,
+        teams: settings.alerting.teams,
     });
     return {
         environment: settings.environment,
@@ -101,6 +109,18 @@ export function kpsValuesInput(settings: Settings, clusterName: string, storageC
             volumeSizeGiB: m.volumeSizeGiB,
             resources: { requests: { cpu: m.resources.cpu, memory: m.resources.memory }, limits: { memory: m.resources.memory } },
             scrapeInterval: m.scrapeInterval,
+            remoteWriteReceiver: settings.otlp.enabled,
+            ...(m.longTerm.enabled
+                ? {
+                      thanos: {
+                          image: `quay.io/thanos/thanos:${THANOS_VERSION}`,
+                          resources: thanosSidecarResources(settings),
+                          objstoreSecret: { name: thanos.objstoreSecretName, key: thanos.objstoreSecretKey },
+                          serviceAccountAnnotations: prometheusServiceAccountAnnotations,
+                          queryUrl: urls.thanosQueryFrontend,
+                      },
+                  }
+                : {}),
         },
         alertmanager: {
             replicas: m.alertmanagerReplicas,
@@ -133,14 +153,6 @@ export function kpsValuesInput(settings: Settings, clusterName: string, storageC
                       },
                   }
                 : {}),
-            ...(g.hostname && g.tlsCertificateArn
-                ? {
-                      ingress: {
-                          className: "alb",
-                          annotations: grafanaAlbAnnotations({ certificateArn: g.tlsCertificateArn, scheme: g.scheme, inboundCidrs: g.inboundCidrs }),
-                      },
-                  }
-                : {}),
             loki: {
                 url: urls.lokiGateway,
                 tenantId: settings.logs.tenantId,
@@ -167,6 +179,16 @@ export interface MetricsArgs {
     readonly provider: k8s.Provider;
     /** What must exist before the releases (node groups, add-ons, StorageClass). */
     readonly dependsOn: pulumi.Input<pulumi.Resource>[];
+    /**
+     * Long-term metrics (metrics.longTerm.enabled): the object-store configuration (thanos/values.ts
+     * buildObjstoreConfig), the annotations of Prometheus's service account and the workload roles
+     * the sidecars' uploads need first.
+     */
+    readonly longTerm?: {
+        readonly objstoreConfig: pulumi.Input<string>;
+        readonly prometheusServiceAccountAnnotations: pulumi.Input<Record<string, string>>;
+        readonly dependsOn: pulumi.Resource[];
+    };
     /** Grafana's shared database (grafana.database.type rds): `host:port` and the password (secret). */
     readonly grafanaDatabase?: { readonly host: pulumi.Output<string>; readonly password: pulumi.Output<string> };
 }
@@ -185,6 +207,8 @@ export class Metrics extends pulumi.ComponentResource {
     public readonly crds: k8s.helm.v3.Release;
     /** The node agents' namespace (privileged Pod Security): node-exporter here, Alloy beside it. */
     public readonly nodeAgentsNamespace: k8s.core.v1.Namespace;
+    /** The object-store configuration Secret the sidecars and Thanos read (long-term metrics only). */
+    public readonly objstoreSecret?: k8s.core.v1.Secret;
 
     constructor(name: string, args: MetricsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("plg:k8s:Metrics", name, {}, opts);
@@ -225,9 +249,17 @@ export class Metrics extends pulumi.ComponentResource {
 
         // One Secret for every receiver credential; Alertmanager reads them as files (*_file).
         const receiverData: Record<string, pulumi.Output<string>> = {};
-        if (s.alerting.slack.enabled && args.secrets.slackWebhookUrl) receiverData[SLACK_WEBHOOK_KEY] = args.secrets.slackWebhookUrl;
+        const platformSlack = s.alerting.slack.enabled || s.alerting.teams.some(usesPlatformSlack);
+        if (platformSlack && args.secrets.slackWebhookUrl) receiverData[SLACK_WEBHOOK_KEY] = args.secrets.slackWebhookUrl;
         if (s.alerting.pagerduty.enabled && args.secrets.pagerdutyRoutingKey) receiverData[PAGERDUTY_ROUTING_KEY_KEY] = args.secrets.pagerdutyRoutingKey;
         if (s.alerting.heartbeat.enabled && args.secrets.heartbeatUrl) receiverData[HEARTBEAT_URL_KEY] = args.secrets.heartbeatUrl;
+        // Each team credential its receivers use (config checks made sure it is set), split out of teamSecrets.
+        const teamSecrets = args.secrets.teamSecrets;
+        for (const team of s.alerting.teams) {
+            for (const field of teamSecrets ? teamSecretFields(team) : []) {
+                receiverData[teamSecretKey(team.name, field)] = pulumi.secret(pulumi.output(teamSecrets).apply((j) => parseTeamSecrets(j)?.[team.name]?.[field] ?? ""));
+            }
+        }
         const receiverSecret = new k8s.core.v1.Secret(
             `${name}-receivers`,
             {
@@ -272,14 +304,30 @@ export class Metrics extends pulumi.ComponentResource {
               ]
             : [];
 
+        // The bucket configuration (bucket, region, aws_sdk_auth; no credential), in the Secret the
+        // operator's objectStorageConfig requires; the Thanos release reads the same one.
+        const longTerm = args.longTerm;
+        const objstoreSecret = (this.objstoreSecret = longTerm
+            ? new k8s.core.v1.Secret(
+                  `${name}-thanos-objstore`,
+                  {
+                      metadata: { name: thanos.objstoreSecretName, namespace: ns.metadata.name },
+                      type: "Opaque",
+                      stringData: pulumi.output(longTerm.objstoreConfig).apply((config) => ({ [thanos.objstoreSecretKey]: config })),
+                  },
+                  k8sOpts,
+              )
+            : undefined);
+        const longTermDeps: pulumi.Resource[] = longTerm && objstoreSecret ? [objstoreSecret, ...longTerm.dependsOn] : [];
+
         const values = pulumi
-            .output(args.clusterName)
-            .apply((clusterName) => buildKubePrometheusStackValues(kpsValuesInput(s, clusterName, args.storageClass)));
+            .all([args.clusterName, args.longTerm?.prometheusServiceAccountAnnotations ?? {}])
+            .apply(([clusterName, annotations]) => buildKubePrometheusStackValues(kpsValuesInput(s, clusterName, args.storageClass, annotations)));
         this.release = chartRelease(
             `${name}-kps`,
             "kubePrometheusStack",
             { name: kps.release, namespace: ns.metadata.name, values, timeoutSeconds: RELEASE_TIMEOUT_SECONDS },
-            { ...k8sOpts, dependsOn: [crds, adminSecret, receiverSecret, nodeAgents, ...ssoSecrets, ...databaseSecrets], ...keep },
+            { ...k8sOpts, dependsOn: [crds, adminSecret, receiverSecret, nodeAgents, ...ssoSecrets, ...databaseSecrets, ...longTermDeps], ...keep },
         );
 
         const rules = buildPrometheusRules(metricsRulesInput(s));

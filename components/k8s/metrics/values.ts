@@ -149,6 +149,23 @@ export interface KpsValuesInput {
          * their promtool tests assume samples and evaluations at this step (rules.ts).
          */
         readonly scrapeInterval: string;
+        /** Accept remote write on /api/v1/write (the OTLP gateway writes application metrics there). */
+        readonly remoteWriteReceiver?: boolean;
+        /**
+         * Long-term metrics (metrics.longTerm): a Thanos sidecar in each replica uploads its blocks
+         * with the bucket configuration of the Secret `objstoreSecret` (no credential: the service
+         * account's workload role), and Grafana's `prometheus` datasource reads Thanos Query Frontend.
+         */
+        readonly thanos?: {
+            /** Sidecar image (components/charts.ts THANOS_VERSION). */
+            readonly image: string;
+            readonly resources: ResourceRequirements;
+            readonly objstoreSecret: { readonly name: string; readonly key: string };
+            /** Annotations of Prometheus's service account (IRSA's role-arn; none for Pod Identity). */
+            readonly serviceAccountAnnotations: Readonly<Record<string, string>>;
+            /** Where Grafana's `prometheus` datasource points (urls.thanosQueryFrontend). */
+            readonly queryUrl: string;
+        };
     };
     /** Alertmanager. */
     readonly alertmanager: {
@@ -175,15 +192,6 @@ export interface KpsValuesInput {
         readonly sharedDatabase?: GrafanaHaInput;
         /** Single sign-on, and the Secret holding its client secret (mounted at GRAFANA_SSO_MOUNT). */
         readonly sso?: { readonly ini: Readonly<Record<string, Readonly<Record<string, unknown>>>>; readonly secretName: string };
-        /** Ingress; created only when `hostname` is set too. */
-        readonly ingress?: {
-            /** IngressClass, e.g. "alb". */
-            readonly className: string;
-            /** Ingress annotations (e.g. ALB scheme, certificate ARN). */
-            readonly annotations?: Readonly<Record<string, string>>;
-            /** TLS Secret for the host, when TLS terminates at the ingress controller. */
-            readonly tlsSecretName?: string;
-        };
         /** Loki datasources: the platform tenant's (uid datasourceUids.loki) and one per team tenant. */
         readonly loki: {
             /** Loki query URL (urls.lokiGateway). */
@@ -253,6 +261,12 @@ export interface KpsValues {
         readonly podDisruptionBudget: { readonly enabled: boolean };
         /** Prometheus custom resource spec. */
         readonly prometheusSpec: Readonly<Record<string, unknown>>;
+        /** Prometheus's service account (the Thanos sidecar's uploads run as it). */
+        readonly serviceAccount?: { readonly annotations: Readonly<Record<string, string>> };
+        /** Headless Service selecting the Prometheus pods on the sidecars' gRPC port (Thanos Query's DNS SRV discovery). */
+        readonly thanosService?: { readonly enabled: boolean };
+        /** ServiceMonitor of the sidecars. */
+        readonly thanosServiceMonitor?: { readonly enabled: boolean };
     };
     /** Alertmanager. */
     readonly alertmanager: {
@@ -354,6 +368,7 @@ export function buildKubePrometheusStackValues(input: KpsValuesInput): KpsValues
     };
     const g = input.grafana;
     const r = input.resources;
+    const thanosSidecar = input.prometheus.thanos;
     const ha = g.sharedDatabase ? buildGrafanaHaValues(g.sharedDatabase) : undefined;
     const secretMounts = [...(g.sso ? [{ name: "sso", secretName: g.sso.secretName, mountPath: GRAFANA_SSO_MOUNT, readOnly: true }] : []), ...(ha?.extraSecretMounts ?? [])];
 
@@ -379,6 +394,9 @@ export function buildKubePrometheusStackValues(input: KpsValuesInput): KpsValues
         kubeProxy: { enabled: false },
         prometheus: {
             podDisruptionBudget: { enabled: input.pdb },
+            ...(thanosSidecar
+                ? { serviceAccount: { annotations: { ...thanosSidecar.serviceAccountAnnotations } }, thanosService: { enabled: true }, thanosServiceMonitor: { enabled: true } }
+                : {}),
             prometheusSpec: {
                 replicas: input.prometheus.replicas,
                 replicaExternalLabelName: PROMETHEUS_REPLICA_LABEL,
@@ -391,6 +409,16 @@ export function buildKubePrometheusStackValues(input: KpsValuesInput): KpsValues
                 retentionSize: input.prometheus.retentionSize,
                 storageSpec: volumeClaimTemplate(input.storageClass, input.prometheus.volumeSizeGiB),
                 resources: input.prometheus.resources,
+                // The operator adds the sidecar (and, with object storage, fixes 2h blocks so each is uploaded once).
+                ...(thanosSidecar
+                    ? {
+                          thanos: {
+                              image: thanosSidecar.image,
+                              resources: thanosSidecar.resources,
+                              objectStorageConfig: { existingSecret: { ...thanosSidecar.objstoreSecret } },
+                          },
+                      }
+                    : {}),
                 ...antiAffinity,
                 // Pick up every ServiceMonitor/PodMonitor/rule..., not only those labelled release=<this release>.
                 serviceMonitorSelectorNilUsesHelmValues: false,
@@ -398,6 +426,8 @@ export function buildKubePrometheusStackValues(input: KpsValuesInput): KpsValues
                 ruleSelectorNilUsesHelmValues: false,
                 probeSelectorNilUsesHelmValues: false,
                 scrapeConfigSelectorNilUsesHelmValues: false,
+                // --web.enable-remote-write-receiver; port 9090 is open to Grafana, Prometheus and the OTLP gateway only (network/policies.ts).
+                ...(input.prometheus.remoteWriteReceiver ? { enableRemoteWriteReceiver: true } : {}),
             },
         },
         alertmanager: {
@@ -455,18 +485,9 @@ export function buildKubePrometheusStackValues(input: KpsValuesInput): KpsValues
                       // An EBS volume attaches to one node: the old pod must go before the new one starts.
                       deploymentStrategy: { type: "Recreate" },
                   }),
-            ...(g.ingress && g.hostname
-                ? {
-                      ingress: {
-                          enabled: true,
-                          ingressClassName: g.ingress.className,
-                          annotations: { ...(g.ingress.annotations ?? {}) },
-                          hosts: [g.hostname],
-                          path: "/",
-                          tls: g.ingress.tlsSecretName ? [{ secretName: g.ingress.tlsSecretName, hosts: [g.hostname] }] : [],
-                      },
-                  }
-                : {}),
+            // Grafana's Ingress is the program's own (./ingress.ts): Pulumi waits for its load balancer
+            // there, which a Helm release does not.
+            ingress: { enabled: false },
             sidecar: {
                 // One setting for every sidecar container of the chart.
                 resources: r.grafanaSidecar,
@@ -484,7 +505,8 @@ export function buildKubePrometheusStackValues(input: KpsValuesInput): KpsValues
                     defaultDatasourceEnabled: true,
                     isDefaultDatasource: true,
                     uid: datasourceUids.prometheus,
-                    url: urls.prometheus,
+                    // Same uid either way: dashboards and alert links keep working when long-term metrics turn on.
+                    url: thanosSidecar ? thanosSidecar.queryUrl : urls.prometheus,
                     alertmanager: { enabled: true, uid: datasourceUids.alertmanager, url: urls.alertmanager },
                 },
             },

@@ -9,6 +9,10 @@ export interface NetworkPoliciesArgs {
     readonly vpcCidr: pulumi.Input<string>;
     /** Whether the AWS Load Balancer Controller (and its namespace) is installed. */
     readonly loadBalancerController: boolean;
+    /** Whether Thanos runs (metrics.longTerm.enabled). */
+    readonly longTermMetrics?: boolean;
+    /** Whether the OTLP gateway runs (otlp.enabled). */
+    readonly otlpGateway?: boolean;
     /** The platform namespaces, which must exist first. */
     readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
@@ -20,9 +24,11 @@ export class NetworkPolicies extends pulumi.ComponentResource {
     constructor(name: string, args: NetworkPoliciesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("plg:k8s:NetworkPolicies", name, {}, opts);
         const lbc = args.loadBalancerController;
-        const built = pulumi.output(args.vpcCidr).apply((vpcCidr) => buildNetworkPolicies({ vpcCidr, loadBalancerController: lbc }));
+        const longTermMetrics = args.longTermMetrics ?? false;
+        const otlpGateway = args.otlpGateway ?? false;
+        const built = pulumi.output(args.vpcCidr).apply((vpcCidr) => buildNetworkPolicies({ vpcCidr, loadBalancerController: lbc, longTermMetrics, otlpGateway }));
         // Which policies exist does not depend on the CIDR (only their ipBlocks do): name them from any build.
-        const shape: NetworkPolicyObject[] = buildNetworkPolicies({ vpcCidr: "0.0.0.0/0", loadBalancerController: lbc });
+        const shape: NetworkPolicyObject[] = buildNetworkPolicies({ vpcCidr: "0.0.0.0/0", loadBalancerController: lbc, longTermMetrics, otlpGateway });
         shape.forEach(({ metadata }, i) => {
             const spec = built.apply((all) => (all[i] as NetworkPolicyObject).spec as unknown as Spec);
             new k8s.networking.v1.NetworkPolicy(

@@ -9,7 +9,7 @@
  * pod's node and those allowed by the ingress list"). node-exporter runs on the host network, where
  * policies do not apply; its rule documents the one flow it serves.
  */
-import { alloy, kps, loadBalancerController as lbc, loki, namespaces } from "../../endpoints";
+import { alloy, kps, loadBalancerController as lbc, loki, namespaces, otlpGateway, thanos } from "../../endpoints";
 
 /** Container ports the flows use (the charts' own port names in comments). */
 export const POLICY_PORTS = {
@@ -34,6 +34,12 @@ export const POLICY_PORTS = {
     alloy: 12345,
     /** Loki gateway `http` (nginx). */
     lokiGateway: 8080,
+    /** The OTLP gateway's `otlp-grpc` and `otlp-http`. */
+    otlpGrpc: otlpGateway.grpcPort,
+    otlpHttp: otlpGateway.httpPort,
+    /** Thanos StoreAPI (`grpc`: sidecars, Store Gateway) and HTTP (`http`: API and metrics of every component). */
+    thanosGrpc: thanos.grpcPort,
+    thanosHttp: thanos.httpPort,
     /** Loki `http-metrics` (API and metrics), gateway exporter, memcached exporter. */
     lokiMetrics: [3100, 4040, 9150],
 } as const;
@@ -47,9 +53,16 @@ export const POD_LABELS = {
     operator: { app: `${kps.release}-operator` },
     nodeExporter: { "app.kubernetes.io/name": "prometheus-node-exporter" },
     alloy: { "app.kubernetes.io/name": "alloy" },
+    /** The second Alloy release (a Deployment in monitoring): the chart's selector labels. */
+    otlpGateway: { "app.kubernetes.io/name": "alloy", "app.kubernetes.io/instance": otlpGateway.release },
     loadBalancerController: { "app.kubernetes.io/name": "aws-load-balancer-controller" },
     loki: { "app.kubernetes.io/name": "loki", "app.kubernetes.io/instance": loki.release },
     lokiGateway: { "app.kubernetes.io/name": "loki", "app.kubernetes.io/instance": loki.release, "app.kubernetes.io/component": "gateway" },
+    /** The Thanos chart's selector labels, per component. */
+    thanosQuery: { "app.kubernetes.io/name": "thanos", "app.kubernetes.io/instance": thanos.release, "app.kubernetes.io/component": "query" },
+    thanosQueryFrontend: { "app.kubernetes.io/name": "thanos", "app.kubernetes.io/instance": thanos.release, "app.kubernetes.io/component": "query-frontend" },
+    thanosStoreGateway: { "app.kubernetes.io/name": "thanos", "app.kubernetes.io/instance": thanos.release, "app.kubernetes.io/component": "store-gateway" },
+    thanosCompactor: { "app.kubernetes.io/name": "thanos", "app.kubernetes.io/instance": thanos.release, "app.kubernetes.io/component": "compact" },
 } as const;
 
 /** A `networking.k8s.io/v1` NetworkPolicy. */
@@ -73,13 +86,19 @@ export interface IngressRule {
 /** A peer: pods (of a namespace) or an address block. */
 export type Peer =
     | { readonly podSelector: { readonly matchLabels: Readonly<Record<string, string>> }; readonly namespaceSelector?: { readonly matchLabels: Readonly<Record<string, string>> } }
-    | { readonly ipBlock: { readonly cidr: string } };
+    | { readonly ipBlock: { readonly cidr: string } }
+    /** Every pod of every namespace (an empty selector). */
+    | { readonly namespaceSelector: { readonly matchLabels: Readonly<Record<string, never>> } };
 
 export interface NetworkPoliciesInput {
     /** The VPC's CIDR: the EKS control plane's ENIs (webhook calls) and the ALB's nodes (target-type ip) are in it. */
     readonly vpcCidr: string;
     /** Whether the AWS Load Balancer Controller (and its namespace) is installed. */
     readonly loadBalancerController: boolean;
+    /** Whether the OTLP gateway runs (otlp.enabled). */
+    readonly otlpGateway?: boolean;
+    /** Whether Thanos runs (metrics.longTerm.enabled). */
+    readonly longTermMetrics?: boolean;
 }
 
 const tcp = (...ports: number[]) => ports.map((port) => ({ port, protocol: "TCP" as const }));
@@ -89,6 +108,7 @@ const pods = (ns: string, labels: Readonly<Record<string, string>>): Peer => ({
     namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ns } },
 });
 const prometheus = pods(kps.namespace, POD_LABELS.prometheus);
+const otlp = pods(otlpGateway.namespace, POD_LABELS.otlpGateway);
 
 function policy(namespace: string, name: string, selector: Readonly<Record<string, string>> | undefined, ingress?: IngressRule[]): NetworkPolicyObject {
     return {
@@ -114,6 +134,15 @@ export function buildNetworkPolicies(input: NetworkPoliciesInput): NetworkPolicy
         policy(kps.namespace, "prometheus", POD_LABELS.prometheus, [
             { from: [grafana, prometheus], ports: tcp(P.prometheusWeb) },
             { from: [prometheus], ports: tcp(P.reloaderWeb) },
+            // The OTLP gateway remote-writes application metrics to each replica.
+            ...(input.otlpGateway ? [{ from: [otlp], ports: tcp(P.prometheusWeb) }] : []),
+            // Thanos Query reads recent data from each sidecar's StoreAPI; Prometheus scrapes the sidecar.
+            ...(input.longTermMetrics
+                ? [
+                      { from: [pods(kps.namespace, POD_LABELS.thanosQuery)], ports: tcp(P.thanosGrpc) },
+                      { from: [prometheus], ports: tcp(P.thanosHttp) },
+                  ]
+                : []),
         ]),
         // Whoever reaches Alertmanager can silence every alert: Grafana, Prometheus and the Loki ruler only.
         policy(kps.namespace, "alertmanager", POD_LABELS.alertmanager, [
@@ -143,9 +172,34 @@ export function buildNetworkPolicies(input: NetworkPoliciesInput): NetworkPolicy
         // The API server calls the admission webhook from the control plane's ENIs in the cluster's subnets.
         policy(kps.namespace, "operator", POD_LABELS.operator, [{ from: [vpc, prometheus], ports: tcp(P.operatorHttps) }]),
 
+        // Thanos: Grafana -> Query Frontend -> Query -> Store Gateway (and the sidecars, above); Prometheus scrapes each.
+        ...(input.longTermMetrics
+            ? [
+                  policy(kps.namespace, "thanos-query-frontend", POD_LABELS.thanosQueryFrontend, [{ from: [grafana, prometheus], ports: tcp(P.thanosHttp) }]),
+                  policy(kps.namespace, "thanos-query", POD_LABELS.thanosQuery, [
+                      { from: [pods(kps.namespace, POD_LABELS.thanosQueryFrontend), prometheus], ports: tcp(P.thanosHttp) },
+                  ]),
+                  policy(kps.namespace, "thanos-store-gateway", POD_LABELS.thanosStoreGateway, [
+                      { from: [pods(kps.namespace, POD_LABELS.thanosQuery)], ports: tcp(P.thanosGrpc) },
+                      { from: [prometheus], ports: tcp(P.thanosHttp) },
+                  ]),
+                  policy(kps.namespace, "thanos-compact", POD_LABELS.thanosCompactor, [{ from: [prometheus], ports: tcp(P.thanosHttp) }]),
+              ]
+            : []),
+
         // node agents
         policy(alloy.namespace, "node-exporter", POD_LABELS.nodeExporter, [{ from: [prometheus], ports: tcp(P.nodeExporter) }]),
         policy(alloy.namespace, "alloy", POD_LABELS.alloy, [{ from: [prometheus], ports: tcp(P.alloy) }]),
+
+        // OpenTelemetry from any workload of the cluster (applications live in namespaces the platform does not know).
+        ...(input.otlpGateway
+            ? [
+                  policy(otlpGateway.namespace, "otlp-gateway", POD_LABELS.otlpGateway, [
+                      { from: [{ namespaceSelector: { matchLabels: {} } }], ports: tcp(P.otlpGrpc, P.otlpHttp) },
+                      { from: [prometheus], ports: tcp(P.alloy) },
+                  ]),
+              ]
+            : []),
 
         // The API server calls the controller's webhook (TargetGroupBinding, Ingress validation).
         ...(input.loadBalancerController
@@ -159,7 +213,7 @@ export function buildNetworkPolicies(input: NetworkPoliciesInput): NetworkPolicy
 
         // logging: writers and readers through the gateway only; Loki's components among themselves.
         policy(loki.namespace, "loki-gateway", POD_LABELS.lokiGateway, [
-            { from: [pods(alloy.namespace, POD_LABELS.alloy), grafana], ports: tcp(P.lokiGateway) },
+            { from: [pods(alloy.namespace, POD_LABELS.alloy), grafana, ...(input.otlpGateway ? [otlp] : [])], ports: tcp(P.lokiGateway) },
         ]),
         policy(loki.namespace, "loki", POD_LABELS.loki, [
             { from: [pods(loki.namespace, POD_LABELS.loki)] },
