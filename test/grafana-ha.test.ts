@@ -189,6 +189,26 @@ describe("Grafana high availability: the AWS resources (mock graph)", function (
         assert.ok(!JSON.stringify(prod.releaseValues(kps.release)).includes(password));
     });
 
+    it("a dev stack that opts into RDS gets a disposable one: no deletion protection, no final snapshot, not protected", async function () {
+        const dev = await runStack("dev", { settings: { grafana: { database: { type: "rds", replicas: 2 } } } });
+        const instance = dev.one(RDS);
+        const i = dev.inputs(instance);
+        assert.equal(i.deletionProtection, false);
+        assert.equal(i.skipFinalSnapshot, true);
+        assert.equal(i.finalSnapshotIdentifier, undefined);
+        assert.equal(i.multiAz, false);
+        assert.notEqual(instance.options.protect, true);
+        assert.equal(i.storageEncrypted, true);
+        assert.equal(i.publiclyAccessible, false);
+    });
+
+    it("grafana.database.restoreFromSnapshot creates the instance from that snapshot", async function () {
+        const snapshot = "rds:plg-prod-grafana-2026-11-30-03-10";
+        const restored = await runStack("prod", { settings: { cluster: roomyProdCluster(), grafana: { database: { restoreFromSnapshot: snapshot } } } });
+        assert.equal(restored.inputs(restored.one(RDS)).snapshotIdentifier, snapshot);
+        assert.equal(prod.inputs(db).snapshotIdentifier, undefined);
+    });
+
     it("dev creates no database, key or security group for Grafana", async function () {
         const dev = await runStack("dev");
         assert.deepEqual(dev.byType(RDS), []);
