@@ -59,8 +59,17 @@ type GraphThresholdsStyleConfigBuilder = InstanceType<typeof GraphThresholdsStyl
 
 /** Uid of the workload (CPU, memory, restarts, logs of one pod/container) dashboard. */
 export const WORKLOAD_DASHBOARD_UID = "plg-workload";
-/** Every dashboard uid this module builds: fixed, unique, referred to by alert links. */
-export const DASHBOARD_UIDS = { red: RED_DASHBOARD_UID, workload: WORKLOAD_DASHBOARD_UID } as const;
+/** Uid of the platform health dashboard (platform.ts). */
+export const PLATFORM_HEALTH_DASHBOARD_UID = "plg-platform-health";
+/** Uid of the logs overview dashboard (platform.ts). */
+export const LOGS_OVERVIEW_DASHBOARD_UID = "plg-logs-overview";
+/** Every dashboard uid the platform builds (here and in platform.ts): fixed, unique, referred to by links. */
+export const DASHBOARD_UIDS = {
+    red: RED_DASHBOARD_UID,
+    workload: WORKLOAD_DASHBOARD_UID,
+    platformHealth: PLATFORM_HEALTH_DASHBOARD_UID,
+    logsOverview: LOGS_OVERVIEW_DASHBOARD_UID,
+} as const;
 
 /**
  * Labels the RED dashboard gets variables for unless `groupBy` says otherwise: the alerts' default
