@@ -162,6 +162,17 @@ const MISTAKES: readonly Mistake[] = [
     { key: "alerting.availabilityObjective", value: 1, expect: "from 0.95 to 0.99999" },
     { key: "alerting.latencyP95ThresholdSeconds", value: 0, expect: "above 0 and at most 600" },
     { key: "alerting.httpStatusLabel", value: "http-status", expect: "expected a Prometheus label name" },
+    // alerting.teams (config/teams.ts; more in test/teams-routing.test.ts)
+    { key: "alerting.teams", value: [{ name: "orders", namespaces: ["orders"], paging: "pagerdutty" }], names: "alerting.teams[0].paging", expect: "expected one of slack, pagerduty, msteams, opsgenie, email, webhook, given" },
+    { key: "alerting.teams", value: [{ name: "orders", namespaces: ["orders"], paging: "pagerduty" }], names: "alerting.teams[0].paging", expect: "expected a receiver this team configures (its pagerduty key is absent), given" },
+    {
+        key: "alerting.teams",
+        value: [{ name: "orders", namespaces: ["orders", "shop"] }, { name: "shop", namespaces: ["shop"] }],
+        names: "alerting.teams[1].namespaces[0]",
+        expect: 'expected a namespace no other team owns, given "shop", already owned by alerting.teams[0] (orders)',
+    },
+    { key: "alerting.teams", value: [{ name: "orders", namespaces: ["orders", "kube-system"] }], names: "alerting.teams[0].namespaces[1]", expect: 'expected an application namespace, given "kube-system"' },
+    { key: "alerting.teams", value: [{ name: "orders", namespaces: ["orders"] }, { name: "orders", namespaces: ["shop"] }], names: "alerting.teams[1].name", expect: 'expected each team name once, given "orders" again' },
     // grafana
     { key: "grafana.hostname", value: "Grafana Host", expect: "expected a DNS hostname" },
     { key: "grafana.hostname", value: "grafana.example.com", expect: "expected grafana.tlsCertificateArn with it" },

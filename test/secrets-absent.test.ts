@@ -9,6 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import YAML from "yaml";
 import { SECRET_KEYS, type SecretKey } from "../config/schema";
+import { type TeamSecretFieldName, teamSecretsLookValid } from "../config/teams";
 import { type RunResult, isSecretMarker, runUnderMocks } from "../tools/mock-run";
 import { main } from "../program";
 import { readStackConfig } from "../tools/stack-config";
@@ -20,8 +21,37 @@ const PROJECT = "plg-observability";
 /** What every RandomPassword result starts with under the mocks (tools/mock-run.ts): mock-password-<resource name>. */
 const GENERATED_PASSWORD_PREFIX = "mock-password-";
 
+/** One distinctive value per team credential field (teamSecrets.<team>.<field>), of its shape. */
+const TEAM_CANARIES: Record<TeamSecretFieldName, string> = {
+    slackWebhookUrl: "https://hooks.slack.com/services/TCANARY03/BCANARY04/CanaryTeamSlackMv6Qa2",
+    pagerdutyRoutingKey: "CanaryTeamPagerDutyKeyR4t8Y1u5I9",
+    msteamsWebhookUrl: "https://canary.webhook.office.com/workflows/CanaryTeamsWorkflow-3Jk8",
+    opsgenieApiKey: "c4a7e1b2-9d3f-4c6a-8e5b-7f1d2c3b4a5e",
+    emailPassword: "CanaryTeamSmtpPassword-Wq5Rt7",
+    webhookUrl: "https://hooks.example.net/canary-team-webhook-8Hd3Lp",
+};
+
+/** Teams using every kind of team receiver, each credential set (canary-a's on teamSecrets.canary-a, ...). */
+const CANARY_TEAMS = [
+    { name: "canary-a", namespaces: ["canary-a"], paging: "pagerduty", chat: "slack", pagerduty: {}, slack: { channel: "#canary-a", webhook: "team" } },
+    { name: "canary-b", namespaces: ["canary-b"], paging: "opsgenie", chat: "msteams", opsgenie: {}, msteams: {} },
+    { name: "canary-c", namespaces: ["canary-c"], paging: "webhook", chat: "email", webhook: {}, email: { to: "c@example.com", from: "am@example.com", smarthost: "smtp.example.com:587", authUsername: "am" } },
+];
+const TEAM_SECRETS = {
+    "canary-a": { slackWebhookUrl: TEAM_CANARIES.slackWebhookUrl, pagerdutyRoutingKey: TEAM_CANARIES.pagerdutyRoutingKey },
+    "canary-b": { opsgenieApiKey: TEAM_CANARIES.opsgenieApiKey, msteamsWebhookUrl: TEAM_CANARIES.msteamsWebhookUrl },
+    "canary-c": { webhookUrl: TEAM_CANARIES.webhookUrl, emailPassword: TEAM_CANARIES.emailPassword },
+};
+
+/** Whether the committed stack file declares application teams (alerting.teams). */
+function hasTeams(name: StackName): boolean {
+    const doc = YAML.parse(fs.readFileSync(STACK_FILES[name], "utf8")) as { config: Record<string, { teams?: unknown[] } | undefined> };
+    return (doc.config[`${PROJECT}:alerting`]?.teams?.length ?? 0) > 0;
+}
+
 /** One distinctive value per secret key, each of the shape the key expects. */
 const CANARIES: Record<SecretKey, string> = {
+    teamSecrets: JSON.stringify(TEAM_SECRETS),
     slackWebhookUrl: "https://hooks.slack.com/services/TCANARY01/BCANARY02/CanarySlackZq8Wx4Pk",
     pagerdutyRoutingKey: "CanaryPagerDutyKeyQ7w3E9r1T5y8U2",
     heartbeatUrl: "https://hc-ping.com/canary-heartbeat-5d1e7a9c-3b2f-4e8d-a6c4",
@@ -41,17 +71,24 @@ function base64Forms(value: string): string[] {
 }
 
 /** Every form of every canary a file must not hold. */
-const FORBIDDEN: { key: SecretKey; form: string; text: string }[] = (Object.entries(CANARIES) as [SecretKey, string][]).flatMap(([key, value]) => [
-    { key, form: "raw", text: value },
-    ...base64Forms(value).map((text) => ({ key, form: "base64", text })),
-]);
+const FORBIDDEN: { key: string; form: string; text: string }[] = [
+    ...(Object.entries(CANARIES) as [string, string][]),
+    ...Object.entries(TEAM_CANARIES).map(([field, value]) => [`teamSecrets.*.${field}`, value] as [string, string]),
+].flatMap(([key, value]) => [{ key, form: "raw", text: value }, ...base64Forms(value).map((text) => ({ key, form: "base64", text }))]);
 
 /** The stack file with every canary set (plain, as render accepts offline) and every secret-using feature on. */
 function canaryStackFile(name: StackName): string {
     const doc = YAML.parse(fs.readFileSync(STACK_FILES[name], "utf8")) as { config: Record<string, unknown> };
     const config = doc.config;
     const alerting = (config[`${PROJECT}:alerting`] ?? {}) as Record<string, unknown>;
-    config[`${PROJECT}:alerting`] = { ...alerting, slack: { ...(alerting.slack as object), enabled: true }, pagerduty: { enabled: true }, heartbeat: { enabled: true } };
+    config[`${PROJECT}:alerting`] = {
+        ...alerting,
+        slack: { ...(alerting.slack as object), enabled: true },
+        pagerduty: { enabled: true },
+        heartbeat: { enabled: true },
+        // Canary teams beside the stack's own; a platform-only stack (no teams: teams/ is not deployed) stays so.
+        ...(hasTeams(name) ? { teams: [...(alerting.teams as unknown[]), ...CANARY_TEAMS] } : {}),
+    };
     const grafana = (config[`${PROJECT}:grafana`] ?? {}) as Record<string, unknown>;
     config[`${PROJECT}:grafana`] = {
         ...grafana,
@@ -65,6 +102,9 @@ function canaryStackFile(name: StackName): string {
         },
     };
     for (const [key, value] of Object.entries(CANARIES)) config[`${PROJECT}:${key}`] = value;
+    // As `pulumi config set --secret --path 'teamSecrets.<team>.<field>'` leaves it: a mapping.
+    if (hasTeams(name)) config[`${PROJECT}:teamSecrets`] = TEAM_SECRETS;
+    else delete config[`${PROJECT}:teamSecrets`];
     delete (doc as Record<string, unknown>).environment;
     const file = path.join(tmp("plg-canary-"), `Pulumi.${name}.yaml`);
     fs.writeFileSync(file, YAML.stringify(doc));
@@ -91,6 +131,10 @@ describe("secrets, proven absent", function () {
     it("has a canary for every secret key, of the shape the key accepts", () => {
         assert.deepEqual(Object.keys(CANARIES).sort(), Object.keys(SECRET_KEYS).sort());
         for (const [key, value] of Object.entries(CANARIES) as [SecretKey, string][]) assert.ok(SECRET_KEYS[key].looksValid(value), key);
+        assert.ok(teamSecretsLookValid(CANARIES.teamSecrets), "every team canary has its field's shape");
+        // Every team credential field is used by a canary team.
+        assert.deepEqual(Object.values(TEAM_SECRETS).flatMap((f) => Object.keys(f)).sort(), Object.keys(TEAM_CANARIES).sort());
+        assert.ok(hasTeams("dev") && hasTeams("prod"), "the team canaries run through dev and prod");
         // The base64 forms really are what a Secret's data or a base64 blob would hold.
         const blob = Buffer.from(`prefix:${CANARIES.slackWebhookUrl}:suffix`).toString("base64");
         assert.ok(base64Forms(CANARIES.slackWebhookUrl).some((f) => blob.includes(f)));
@@ -132,6 +176,8 @@ describe("secrets, proven absent", function () {
                 }
                 // Slack is on in every stack here: its canary reaches a Secret, so the scan below is not vacuous.
                 assert.ok(JSON.stringify(receivers.map((s) => s.inputs)).includes(CANARIES.slackWebhookUrl));
+                // And every team credential reaches it, each under its own key.
+                for (const value of hasTeams(name) ? Object.values(TEAM_CANARIES) : []) assert.ok(JSON.stringify(receivers.map((s) => s.inputs)).includes(JSON.stringify(value)), value.slice(0, 12));
                 const plain: string[] = [];
                 for (const r of run.resources) plainCanaries(r.inputs, `${r.type}::${r.name}`, plain);
                 plainCanaries(run.outputs, "stack outputs", plain);

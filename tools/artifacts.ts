@@ -3,8 +3,9 @@
  * what the program would deploy (helm values, rules, configs), never a second computation of it.
  */
 import YAML from "yaml";
-import { SECRET_KEYS, type Settings, keyPath } from "../config";
-import type { RequiredSecret } from "../config/secrets";
+import { PROJECT, SECRET_KEYS, type Settings, keyPath } from "../config";
+import { type RequiredSecret, secretName, secretSetCommand } from "../config/secrets";
+import { TEAM_SECRET_FIELDS } from "../config/teams";
 import { charts } from "../components/charts";
 import { alloyConfigInput } from "../components/k8s/collector";
 import { buildAlloyConfig } from "../components/k8s/collector/config";
@@ -113,7 +114,7 @@ export function collectArtifacts(input: ArtifactInput): Map<string, string> {
             : [`manifests: not rendered (${input.manifests.reason}); no footprint`]),
         ...input.missingSecrets.map(
             (m) =>
-                `pulumi up would stop: ${keyPath([m.key])} not set, needed by ${keyPath(m.path)}${escUnless(input.environments)} (pulumi config set --secret ${m.key} <${SECRET_KEYS[m.key].expected}>); rendered with a placeholder, shown as [secret]`,
+                `pulumi up would stop: ${m.field ? `${PROJECT}:${secretName(m)}` : keyPath([m.key])} not set, needed by ${keyPath(m.path)}${escUnless(input.environments)} (${secretSetCommand(m, `<${m.field ? TEAM_SECRET_FIELDS[m.field[1]].expected : SECRET_KEYS[m.key].expected}>`)}); rendered with a placeholder, shown as [secret]`,
         ),
         ...(input.encryptedSecrets.length
             ? [`secrets encrypted in the stack file, not decryptable offline, rendered with placeholders: ${input.encryptedSecrets.join(", ")} (shown as [secret])`]

@@ -163,7 +163,19 @@ export async function render(argv: string[], projectDir: string): Promise<number
     });
 
     // Belt and braces: no secret value given to render may reach a file, in any form we wrote.
-    const secretValues = runConfig.secretKeys.map((k) => runConfig.config[k]).filter((v): v is string => !!v && v.length >= 6);
+    // A secret mapping (teamSecrets) counts by each of its values too.
+    const strings = (v: unknown): string[] => (typeof v === "string" ? [v] : typeof v === "object" && v !== null ? Object.values(v).flatMap(strings) : []);
+    const leaves = (v: string): string[] => {
+        try {
+            return strings(JSON.parse(v));
+        } catch {
+            return [];
+        }
+    };
+    const secretValues = runConfig.secretKeys
+        .map((k) => runConfig.config[k])
+        .flatMap((v) => (v ? [v, ...leaves(v)] : []))
+        .filter((v) => v.length >= 6);
     for (const [file, content] of files) {
         for (const v of secretValues) {
             if (content.includes(v)) throw new Error(`refusing to write ${file}: it would contain a secret value`);

@@ -10,6 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import YAML from "yaml";
 import { SECRET_KEYS, type SecretKey } from "../config/schema";
+import { teamSecretsPlaceholder } from "../config/teams";
 
 /** A secret rendered from its offline placeholder, and why no real value was available. */
 export interface Placeholder {
@@ -102,6 +103,16 @@ function isSecureValue(v: unknown): boolean {
 }
 
 /**
+ * A value `pulumi config set --secret --path` built (a mapping whose every leaf is `secure:`, as
+ * teamSecrets): encrypted as a whole for render. A plain leaf among them makes it a plain secret.
+ */
+function isSecureTree(v: unknown): boolean {
+    if (isSecureValue(v)) return true;
+    if (Array.isArray(v)) return v.length > 0 && v.every(isSecureTree);
+    return isPlainObject(v) && Object.keys(v).length > 0 && Object.values(v).every(isSecureTree);
+}
+
+/**
  * @param projectDir folder holding Pulumi.yaml
  * @param stackFile the stack's YAML file (named as given in every error)
  * @param opts.placeholders fill absent/undecryptable secrets with placeholders (render: yes; a strict test: no)
@@ -124,7 +135,7 @@ export function readStackConfig(projectDir: string, stackFile: string, opts: { p
     const plainSecretKeys: string[] = [];
     for (const [rawKey, value] of Object.entries(stack)) {
         const key = rawKey.includes(":") ? rawKey : `${project.name}:${rawKey}`;
-        if (isSecureValue(value)) {
+        if (isSecureValue(value) || (declaredSecret.has(key) && isSecureTree(value))) {
             secretKeys.push(key);
             encrypted.add(key);
             continue; // filled below, if a placeholder is allowed
@@ -142,7 +153,8 @@ export function readStackConfig(projectDir: string, stackFile: string, opts: { p
             const short = key.slice(project.name.length + 1) as SecretKey;
             const spec = SECRET_KEYS[short];
             if (!spec) continue;
-            config[key] = spec.offlinePlaceholder;
+            // teamSecrets: every credential of every team the stack file names.
+            config[key] = short === "teamSecrets" ? teamSecretsPlaceholder(config[`${project.name}:alerting`]) : spec.offlinePlaceholder;
             if (!secretKeys.includes(key)) secretKeys.push(key);
             placeholders.push({ key: short, reason: encrypted.has(key) ? "encrypted" : "absent" });
         }

@@ -6,7 +6,18 @@
  * listed in `alertmanagerSpec.secrets`, which the operator mounts at
  * /etc/alertmanager/secrets/<secret>/<key> (`api_url_file` needs Alertmanager >= 0.22,
  * `routing_key_file` >= 0.25, the heartbeat's webhook `url_file` >= 0.26; kps 88 ships 0.34).
+ *
+ * Team receivers (alerting.teams) read theirs the same way. Fields checked in Alertmanager v0.34.0's
+ * source (the image kube-prometheus-stack 88.5.3's values.yaml pins): slack_configs.api_url_file
+ * (config/notifiers.go), pagerduty_configs.routing_key_file (notify/pagerduty/config.go),
+ * opsgenie_configs.api_key_file (notify/opsgenie/config.go), email_configs.auth_password_file
+ * (config/notifiers.go), webhook_configs.url_file (notify/webhook/config.go, >= 0.26) and
+ * msteamsv2_configs.webhook_url_file (notify/msteamsv2/config.go, >= 0.28): Microsoft retired the
+ * Office 365 connectors msteams_configs posts to; msteamsv2 posts to a Teams workflow (Power Automate).
+ * Routing, time_intervals and mute_time_intervals exist since 0.24.
  */
+import type { OfficeHours, TeamReceiverType, TeamSecretFieldName, TeamSettings } from "../../../config/teams";
+import { matchesTeamLabel, outsideOfficeHours, teamSecretFields, usedReceivers, type TimeIntervalSpec } from "../../../config/teams";
 import { alertmanagerSecretPath } from "../../endpoints";
 import { ALERTS } from "./rules";
 
@@ -16,6 +27,17 @@ export const SLACK_WEBHOOK_KEY = "slack-webhook-url";
 export const PAGERDUTY_ROUTING_KEY_KEY = "pagerduty-routing-key";
 /** Key of the heartbeat (dead man's switch) URL in the receivers Secret. */
 export const HEARTBEAT_URL_KEY = "heartbeat-url";
+
+/** Key of a team credential (`teamSecrets.<team>.<field>`) in the receivers Secret: team-payments-pagerduty-routing-key. */
+export function teamSecretKey(team: string, field: TeamSecretFieldName): string {
+    return `team-${team}-${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+/** A team's receiver of one type: payments-pagerduty. */
+export const teamReceiverName = (team: string, type: TeamReceiverType): string => `${team}-${type}`;
+
+/** The time interval muting a team's warnings: payments-outside-office-hours. */
+export const teamMuteIntervalName = (team: string): string => `${team}-outside-office-hours`;
 
 /**
  * How often the heartbeat receiver gets Watchdog (group_interval = repeat_interval): the heartbeat
@@ -95,6 +117,11 @@ export interface AlertmanagerInput {
      * a fast-burn page mutes the slow-burn ticket of the same service, and only of that one.
      */
     readonly serviceLabels: readonly string[];
+    /**
+     * Application teams (config/teams.ts): alerts labelled team=<name> or from their namespaces go
+     * to the team's paging (critical) and chat (warning) receivers. Absent: none.
+     */
+    readonly teams?: readonly TeamSettings[];
 }
 
 /** A route of the routing tree. */
@@ -113,6 +140,8 @@ export interface AlertmanagerRoute {
     readonly group_interval?: string;
     /** Root route: re-notification delay. */
     readonly repeat_interval?: string;
+    /** Names of time_intervals during which notifications of this route are muted. */
+    readonly mute_time_intervals?: readonly string[];
     /** Child routes. */
     readonly routes?: readonly AlertmanagerRoute[];
 }
@@ -157,6 +186,45 @@ export interface WebhookConfig {
     readonly send_resolved: boolean;
 }
 
+/** Opsgenie receiver settings. */
+export interface OpsgenieConfig {
+    /** File holding the integration's API key. */
+    readonly api_key_file: string;
+    /** Opsgenie API (the EU instance has its own). */
+    readonly api_url?: string;
+    /** Close alerts when they resolve. */
+    readonly send_resolved: boolean;
+    /** Alert message (template; Opsgenie keeps 130 characters). */
+    readonly message: string;
+    /** P1..P5. */
+    readonly priority?: string;
+}
+
+/** Email receiver settings. */
+export interface EmailConfig {
+    readonly to: string;
+    readonly from: string;
+    /** host:port of the SMTP server. */
+    readonly smarthost: string;
+    readonly auth_username?: string;
+    /** File holding the SMTP password. */
+    readonly auth_password_file?: string;
+    /** Mail when alerts resolve. */
+    readonly send_resolved: boolean;
+    /** Mail headers (Subject). */
+    readonly headers: Readonly<Record<string, string>>;
+}
+
+/** Microsoft Teams (workflow webhook) receiver settings. */
+export interface MsteamsV2Config {
+    /** File holding the workflow's URL. */
+    readonly webhook_url_file: string;
+    /** Notify when alerts resolve. */
+    readonly send_resolved: boolean;
+    /** Card title (template). */
+    readonly title: string;
+}
+
 /** A receiver. */
 export interface Receiver {
     /** Name routes refer to. */
@@ -167,6 +235,18 @@ export interface Receiver {
     readonly pagerduty_configs?: readonly PagerdutyConfig[];
     /** Webhook integrations. */
     readonly webhook_configs?: readonly WebhookConfig[];
+    /** Opsgenie integrations. */
+    readonly opsgenie_configs?: readonly OpsgenieConfig[];
+    /** Email integrations. */
+    readonly email_configs?: readonly EmailConfig[];
+    /** Microsoft Teams (workflow) integrations. */
+    readonly msteamsv2_configs?: readonly MsteamsV2Config[];
+}
+
+/** A named set of time intervals (for mute_time_intervals). */
+export interface NamedTimeInterval {
+    readonly name: string;
+    readonly time_intervals: readonly TimeIntervalSpec[];
 }
 
 /** An inhibition: a firing source alert mutes matching target alerts. */
@@ -189,6 +269,8 @@ export interface AlertmanagerConfig {
     readonly receivers: readonly Receiver[];
     /** Inhibitions. */
     readonly inhibit_rules: readonly InhibitRule[];
+    /** Named time intervals (teams' hours outside the office); absent when none. */
+    readonly time_intervals?: readonly NamedTimeInterval[];
     /** Template file globs. */
     readonly templates: readonly string[];
 }
@@ -231,6 +313,130 @@ const TEMPLATE_TEXT = `{{ define "${TEMPLATES.alertname}" -}}
 `;
 
 const quoted = (name: string, value: string): string => `${name}="${value}"`;
+const useTemplate = (name: string): string => `{{ template "${name}" . }}`;
+
+/** The integrations every receiver of one kind shares: templates, and links only to a public externalUrl. */
+function integrations(input: AlertmanagerInput) {
+    const file = (key: string): string => alertmanagerSecretPath(input.secretName, key);
+    return {
+        file,
+        slack: (key: string, channel: string): SlackConfig => ({
+            api_url_file: file(key),
+            channel,
+            send_resolved: true,
+            title: useTemplate(TEMPLATES.title),
+            text: useTemplate(TEMPLATES.slackText),
+            // Alertmanager's own links lead to its externalUrl: drop them when that is an in-cluster address.
+            ...(input.externalUrlIsPublic ? {} : { title_link: "", fallback: useTemplate(TEMPLATES.title) }),
+        }),
+        pagerduty: (key: string): PagerdutyConfig => ({
+            routing_key_file: file(key),
+            send_resolved: true,
+            description: useTemplate(TEMPLATES.pagerdutyDescription),
+            severity: "critical",
+            ...(input.externalUrlIsPublic ? {} : { client_url: "" }),
+        }),
+    };
+}
+
+/** A team's receiver of one type; its credential from the team's key in the receivers Secret (Slack: maybe the platform's). */
+function teamReceiver(input: AlertmanagerInput, team: TeamSettings, type: TeamReceiverType): Receiver {
+    const kit = integrations(input);
+    const name = teamReceiverName(team.name, type);
+    const key = (field: TeamSecretFieldName): string => teamSecretKey(team.name, field);
+    switch (type) {
+        case "slack": {
+            const channel = team.slack?.channel ?? "";
+            // The platform's webhook with the team's channel: a legacy incoming webhook honours the
+            // channel; a Slack-app webhook posts to its own channel whatever this says.
+            const webhook = teamSecretFields(team).includes("slackWebhookUrl") ? key("slackWebhookUrl") : SLACK_WEBHOOK_KEY;
+            return { name, slack_configs: [kit.slack(webhook, channel)] };
+        }
+        case "pagerduty":
+            return { name, pagerduty_configs: [kit.pagerduty(key("pagerdutyRoutingKey"))] };
+        case "msteams":
+            return { name, msteamsv2_configs: [{ webhook_url_file: kit.file(key("msteamsWebhookUrl")), send_resolved: true, title: useTemplate(TEMPLATES.title) }] };
+        case "opsgenie":
+            return {
+                name,
+                opsgenie_configs: [
+                    {
+                        api_key_file: kit.file(key("opsgenieApiKey")),
+                        ...(team.opsgenie?.apiUrl ? { api_url: team.opsgenie.apiUrl } : {}),
+                        send_resolved: true,
+                        message: useTemplate(TEMPLATES.title),
+                        ...(team.opsgenie?.priority ? { priority: team.opsgenie.priority } : {}),
+                    },
+                ],
+            };
+        case "email": {
+            const e = team.email;
+            if (!e) throw new Error(`alertmanager: team ${team.name} uses email without email settings`);
+            return {
+                name,
+                email_configs: [
+                    {
+                        to: e.to,
+                        from: e.from,
+                        smarthost: e.smarthost,
+                        ...(e.authUsername ? { auth_username: e.authUsername, auth_password_file: kit.file(key("emailPassword")) } : {}),
+                        send_resolved: true,
+                        headers: { Subject: useTemplate(TEMPLATES.title) },
+                    },
+                ],
+            };
+        }
+        case "webhook":
+            return { name, webhook_configs: [{ url_file: kit.file(key("webhookUrl")), send_resolved: true }] };
+    }
+}
+
+/**
+ * The teams' routes, before the platform's: per team, its critical alerts to its paging receiver
+ * and its warnings to its chat receiver, matched first by the team label (the team's own rules,
+ * from any namespace), then by namespace. Flat and without `continue`: an alert reaches exactly
+ * one team; a severity a team has no receiver for (info, or no paging/chat) matches none of these
+ * and goes on to the platform's routes, as before teams existed.
+ */
+function teamRoutes(input: AlertmanagerInput, teams: readonly TeamSettings[]): AlertmanagerRoute[] {
+    const byLabel = teams.filter(matchesTeamLabel).map((t) => ({ team: t, selector: quoted("team", t.name) }));
+    const byNamespace = teams.filter((t) => t.namespaces.length > 0).map((t) => ({ team: t, selector: `namespace=~"${t.namespaces.join("|")}"` }));
+    return [...byLabel, ...byNamespace].flatMap(({ team, selector }) => {
+        const timing = {
+            ...(team.groupBy ? { group_by: [...team.groupBy] } : {}),
+            ...(team.groupWait ? { group_wait: team.groupWait } : {}),
+            ...(team.groupInterval ? { group_interval: team.groupInterval } : {}),
+            ...(team.repeatInterval ? { repeat_interval: team.repeatInterval } : {}),
+        };
+        const routes: AlertmanagerRoute[] = [];
+        if (team.paging) {
+            const receiver = teamReceiverName(team.name, team.paging);
+            routes.push({
+                receiver,
+                matchers: [selector, quoted("severity", "critical")],
+                ...timing,
+                // One incident, one page per service, as on the platform's page route.
+                routes: [{ receiver, matchers: [`alertname=~"${SERVICE_PAGE_ALERTS.join("|")}"`], group_by: [...input.serviceLabels] }],
+            });
+        }
+        if (team.chat) {
+            routes.push({
+                receiver: teamReceiverName(team.name, team.chat),
+                matchers: [selector, quoted("severity", "warning")],
+                ...timing,
+                ...(team.officeHours ? { mute_time_intervals: [teamMuteIntervalName(team.name)] } : {}),
+            });
+        }
+        return routes;
+    });
+}
+
+/** The teams' named intervals: each office-hours team's time outside them. */
+function teamTimeIntervals(teams: readonly TeamSettings[]): NamedTimeInterval[] {
+    return teams
+        .filter((t): t is TeamSettings & { officeHours: OfficeHours } => t.officeHours !== undefined)
+        .map((t) => ({ name: teamMuteIntervalName(t.name), time_intervals: outsideOfficeHours(t.officeHours) }));
+}
 
 /** Builds the configuration and template files; no secret value is ever an input or an output. */
 export function buildAlertmanagerConfig(input: AlertmanagerInput): AlertmanagerBuild {
@@ -238,15 +444,13 @@ export function buildAlertmanagerConfig(input: AlertmanagerInput): AlertmanagerB
         throw new Error("alertmanager: slack.channel is required when Slack is enabled");
     }
     if (input.serviceLabels.length === 0) throw new Error("alertmanager: serviceLabels must name at least one label");
-    const useTemplate = (name: string): string => `{{ template "${name}" . }}`;
-    // Alertmanager's own links lead to its externalUrl: drop them when that is an in-cluster address.
-    const noExternalLink = input.externalUrlIsPublic ? {} : { title_link: "", fallback: useTemplate(TEMPLATES.title) };
-    const noClientLink = input.externalUrlIsPublic ? {} : { client_url: "" };
+    const teams = input.teams ?? [];
+    const kit = integrations(input);
     const receivers: Receiver[] = [{ name: RECEIVERS.none }];
     if (input.heartbeat.enabled) {
         receivers.push({
             name: RECEIVERS.heartbeat,
-            webhook_configs: [{ url_file: alertmanagerSecretPath(input.secretName, HEARTBEAT_URL_KEY), send_resolved: false }],
+            webhook_configs: [{ url_file: kit.file(HEARTBEAT_URL_KEY), send_resolved: false }],
         });
     }
     const routes: AlertmanagerRoute[] = [
@@ -264,7 +468,9 @@ export function buildAlertmanagerConfig(input: AlertmanagerInput): AlertmanagerB
             : { receiver: RECEIVERS.none, matchers: [quoted("alertname", "Watchdog")] },
         // kps' InfoInhibitor only exists to mute info alerts (see inhibit_rules).
         { receiver: RECEIVERS.none, matchers: [quoted("alertname", "InfoInhibitor")] },
+        ...teamRoutes(input, teams),
     ];
+    for (const team of teams) receivers.push(...usedReceivers(team).map((type) => teamReceiver(input, team, type)));
 
     // One incident, one page: a service's 5xx spike fires HighErrorRate and, a minute later,
     // ErrorBudgetBurnFast. Grouped by the labels naming the service (not by alertname), both land in
@@ -290,15 +496,7 @@ export function buildAlertmanagerConfig(input: AlertmanagerInput): AlertmanagerB
     if (input.pagerduty.enabled) {
         receivers.push({
             name: RECEIVERS.pagerduty,
-            pagerduty_configs: [
-                {
-                    routing_key_file: alertmanagerSecretPath(input.secretName, PAGERDUTY_ROUTING_KEY_KEY),
-                    send_resolved: true,
-                    description: useTemplate(TEMPLATES.pagerdutyDescription),
-                    severity: "critical",
-                    ...noClientLink,
-                },
-            ],
+            pagerduty_configs: [kit.pagerduty(PAGERDUTY_ROUTING_KEY_KEY)],
         });
         // continue: the same critical alert also goes to Slack for context.
         routes.push({
@@ -310,16 +508,7 @@ export function buildAlertmanagerConfig(input: AlertmanagerInput): AlertmanagerB
     if (input.slack.enabled) {
         receivers.push({
             name: RECEIVERS.slack,
-            slack_configs: [
-                {
-                    api_url_file: alertmanagerSecretPath(input.secretName, SLACK_WEBHOOK_KEY),
-                    channel: input.slack.channel,
-                    send_resolved: true,
-                    title: useTemplate(TEMPLATES.title),
-                    text: useTemplate(TEMPLATES.slackText),
-                    ...noExternalLink,
-                },
-            ],
+            slack_configs: [kit.slack(SLACK_WEBHOOK_KEY, input.slack.channel)],
         });
         routes.push({ receiver: RECEIVERS.slack, matchers: ['severity=~"critical|warning"'] });
     }
@@ -369,6 +558,7 @@ export function buildAlertmanagerConfig(input: AlertmanagerInput): AlertmanagerB
                 equal: ["namespace"],
             },
         ],
+        ...(teamTimeIntervals(teams).length > 0 ? { time_intervals: teamTimeIntervals(teams) } : {}),
         templates: [`${TEMPLATE_DIR}/*.tmpl`],
     };
     return { config, templates: { [TEMPLATE_FILE]: TEMPLATE_TEXT } };
