@@ -25,3 +25,8 @@ export const LOG_JOB_LABEL = "job";
  */
 export const LOG_STREAM_LABELS = [...CORRELATION_LABELS, LOG_JOB_LABEL, LOG_LEVEL_LABEL] as const;
 export type LogStreamLabel = (typeof LOG_STREAM_LABELS)[number];
+/**
+ * Resource attributes the OTLP gateway sets on application logs and Loki indexes as labels
+ * (limits_config.otlp_config): the node streams' correlation labels, so both kinds of stream match.
+ */
+export const OTLP_LOG_INDEX_LABELS = CORRELATION_LABELS;

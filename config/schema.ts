@@ -436,9 +436,10 @@ export const SECRET_KEYS = {
     },
     logReplicaCredential: {
         description: "Password (auth: basic) or bearer token (auth: bearer) Alloy writes to logs.replicateTo with.",
-        looksValid: (v: string) => v.length >= 8 && v.length <= 4096 && !/\s/.test(v),
-        expected: "the second Loki's password or token (8 or more characters, no whitespace)",
-        offlinePlaceholder: "offline-render-placeholder-log-replica-credential",
+        // Grafana Cloud tokens, generated passwords (openssl rand -base64 24): 16+ of these, letters and digits, no ':' (no URL or ARN looks like one).
+        looksValid: (v: string) => /^[A-Za-z0-9._~+/=-]{16,4096}$/.test(v) && /\d/.test(v) && /[A-Za-z]/.test(v),
+        expected: "the second Loki's password or token (16 or more letters, digits and . _ ~ + / = -, such as `openssl rand -base64 24` prints)",
+        offlinePlaceholder: "offline-render-placeholder-log-replica-credential-0",
     },
     teamSecrets: {
         description: `Credentials of the teams' receivers, one secret mapping: teamSecrets.<team>.<field> with field ${Object.keys(TEAM_SECRET_FIELDS).join(", ")} (config/teams.ts).`,

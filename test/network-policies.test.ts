@@ -160,6 +160,21 @@ for (const name of STACK_NAMES) {
                 [from(prometheus), alloy, 12345],
                 [from(prometheus), pod("DaemonSet", "kube-prometheus-stack-prometheus-node-exporter"), 9100],
             ];
+            // OpenTelemetry: any workload in any namespace to the OTLP gateway, which writes to every Prometheus and the Loki gateway.
+            if (stack.settings.otlp.enabled) {
+                const otlp = pod("Deployment", "alloy-otlp");
+                const app: Source = { what: "a pod in an app namespace", namespace: "shop", labels: { app: "shop" }, ip: "192.0.2.10" };
+                needed.push([app, otlp, 4317], [app, otlp, 4318], [from(otlp), prometheus, 9090], [from(otlp), gateway, 8080], [from(prometheus), otlp, 12345]);
+            }
+            if (stack.settings.metrics.longTerm.enabled) {
+                // Long-term metrics: Grafana -> Query Frontend -> Query -> each sidecar and the Store Gateway; Prometheus scrapes each.
+                const frontend = pod("Deployment", "thanos-query-frontend");
+                const query = pod("Deployment", "thanos-query");
+                const store = pod("StatefulSet", "thanos-store-gateway");
+                const compact = pod("StatefulSet", "thanos-compact");
+                needed.push([from(grafana), frontend, 10902], [from(frontend), query, 10902], [from(query), prometheus, 10901], [from(query), store, 10901]);
+                for (const t of [frontend, query, store, compact, prometheus]) needed.push([from(prometheus), t, 10902]);
+            }
             for (const l of lokiPods()) {
                 // The ruler (whichever Loki pod runs it) sends alerts; Prometheus scrapes every Loki pod.
                 needed.push([from(l), alertmanager, 9093]);
@@ -194,6 +209,26 @@ for (const name of STACK_NAMES) {
                 [from(prometheus), alertmanager, 9094],
                 [from(loki), prometheus, 9090],
             ];
+            if (stack.settings.otlp.enabled) {
+                const otlp = pod("Deployment", "alloy-otlp");
+                // Apps reach only the OTLP ports; the gateway reaches Prometheus and the Loki gateway, nothing else.
+                unneeded.push([app, otlp, 12345], [internet, otlp, 4317], [from(otlp), alertmanager, 9093], [from(otlp), loki, 3100]);
+            }
+            if (stack.settings.metrics.longTerm.enabled) {
+                const store = pod("StatefulSet", "thanos-store-gateway");
+                const query = pod("Deployment", "thanos-query");
+                unneeded.push(
+                    [app, pod("Deployment", "thanos-query-frontend"), 10902],
+                    [app, query, 10902],
+                    [app, prometheus, 10901],
+                    [app, store, 10901],
+                    [alloy, store, 10901],
+                    // Grafana reads through the frontend only; the sidecars answer Query only.
+                    [grafana, query, 10902],
+                    [grafana, prometheus, 10901],
+                    [from(loki), pod("StatefulSet", "thanos-compact"), 10902],
+                );
+            }
             const let_in = unneeded.filter(([s, d, port, proto]) => allowed(policies, s, d, port, proto ?? "TCP")).map(([s, d, port]) => `${s.what} -> ${d.what}:${port}`);
             assert.deepEqual(let_in, []);
         });

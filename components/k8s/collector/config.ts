@@ -7,6 +7,7 @@
  */
 import { LOKI_TENANT_ID_PATTERN } from "../../../config/validators";
 import { urls } from "../../endpoints";
+import { type AlloyLokiReplica, nonBlockingQueue, replicaWriteBlock } from "./replica";
 import {
     APP_SOURCE_POD_LABELS,
     CLUSTER_LABEL,
@@ -56,6 +57,8 @@ export interface AlloyConfigInput {
     readonly structuredMetadataFields?: readonly string[];
     /** Push retry/backoff tuning. */
     readonly retry?: AlloyWriteRetry;
+    /** A second Loki every stream is also written to, with a queue of its own (replica.ts). */
+    readonly replica?: AlloyLokiReplica;
 }
 
 /** Labels every stream ends up with, in this order: the correlation labels, then job and level. */
@@ -241,7 +244,7 @@ loki.source.kubernetes "pods" {
 }
 
 loki.process "pods" {
-  forward_to = [loki.write.default.receiver]
+  forward_to = [loki.write.default.receiver${input.replica ? ", loki.write.replica.receiver" : ""}]
 
   stage.static_labels {
     values = ${map([[CLUSTER_LABEL, input.clusterName]], "    ")}
@@ -282,8 +285,8 @@ loki.write "default" {
     min_backoff_period  = ${alloyString(minBackoff)}
     max_backoff_period  = ${alloyString(maxBackoff)}
     max_backoff_retries = ${maxRetries}
-    retry_on_http_429   = true
+    retry_on_http_429   = true${input.replica ? nonBlockingQueue(input.replica) : ""}
   }
 }
-`;
+${input.replica ? replicaWriteBlock(input.replica, { batchWait, batchSize, minBackoff, maxBackoff, maxRetries }) : ""}`;
 }

@@ -7,6 +7,8 @@ import { alloy, urls } from "../../endpoints";
 import { teamLokiTenant } from "../logs/values";
 import { type AlloyConfigInput, buildAlloyConfig } from "./config";
 import { type AlloyValuesInput, buildAlloyValues } from "./values";
+import { logReplicaOf, withLogReplica } from "./replica";
+import { logReplicaSecret } from "./replica-secret";
 
 const RESOURCES: Record<Settings["environment"], Pick<AlloyValuesInput, "resources" | "configReloaderResources">> = {
     dev: {
@@ -31,12 +33,14 @@ export function alloyConfigInput(settings: Settings): AlloyConfigInput {
             .filter((t) => t.namespaces.length > 0)
             .map((t) => ({ tenant: teamLokiTenant(t.name), namespaces: t.namespaces })),
         pushUrl: urls.lokiPush,
+        ...(settings.logs.replicateTo ? { replica: logReplicaOf(settings) } : {}),
     };
 }
 
 /** The Alloy release's values for these settings (pure: also read by the capacity estimate). */
 export function alloyValues(settings: Settings): Record<string, unknown> {
-    return buildAlloyValues({ configText: buildAlloyConfig(alloyConfigInput(settings)), ...RESOURCES[settings.environment], serviceMonitor: true });
+    const values = buildAlloyValues({ configText: buildAlloyConfig(alloyConfigInput(settings)), ...RESOURCES[settings.environment], serviceMonitor: true });
+    return withLogReplica(values, logReplicaOf(settings));
 }
 
 export interface CollectorArgs {
@@ -46,6 +50,8 @@ export interface CollectorArgs {
     readonly provider: k8s.Provider;
     /** What must exist first: the logging namespace and the monitoring CRDs (ServiceMonitor); not the Loki release. */
     readonly dependsOn: pulumi.Input<pulumi.Resource>[];
+    /** logs.replicateTo's credential (secret logReplicaCredential); required when logs.replicateTo is set. */
+    readonly logReplicaCredential?: pulumi.Output<string>;
 }
 
 /** Grafana Alloy as a DaemonSet: every pod's logs, labelled like the metrics, pushed to Loki. */
@@ -55,12 +61,16 @@ export class Collector extends pulumi.ComponentResource {
     constructor(name: string, args: CollectorArgs, opts?: pulumi.ComponentResourceOptions) {
         super("plg:k8s:Collector", name, {}, opts);
         const values = alloyValues(args.settings);
+        const replicaSecret =
+            args.settings.logs.replicateTo && args.logReplicaCredential
+                ? [logReplicaSecret(`${name}-log-replica`, args.logReplicaCredential, { parent: this, provider: args.provider, dependsOn: args.dependsOn })]
+                : [];
         this.release = chartRelease(
             `${name}-alloy`,
             "alloy",
             { name: alloy.release, namespace: alloy.namespace, values, timeoutSeconds: 600 },
             // prod: deleting the release would stop log collection on every node; Pulumi refuses until unprotected.
-            { parent: this, provider: args.provider, dependsOn: args.dependsOn, ...protectedInProd(args.settings.environment) },
+            { parent: this, provider: args.provider, dependsOn: [...args.dependsOn, ...replicaSecret], ...protectedInProd(args.settings.environment) },
         );
         this.registerOutputs({});
     }

@@ -6,7 +6,7 @@
 import { LOKI_TENANT_ID_PATTERN } from "../../../config/validators";
 import { charts } from "../../charts";
 import { loki as lokiEndpoints } from "../../endpoints";
-import { ENVIRONMENT_LABEL } from "../../labels";
+import { ENVIRONMENT_LABEL, OTLP_LOG_INDEX_LABELS } from "../../labels";
 
 /** How Loki is deployed; maps to the chart's `deploymentMode`. */
 export type LokiDeploymentMode = "monolithic" | "distributed" | "simpleScalable";
@@ -445,7 +445,9 @@ export function buildLokiValues(input: LokiValuesInput): Record<string, unknown>
                     },
                 ],
             },
-            limits_config: limits,
+            // OTLP logs (the OTLP gateway): exactly the shared labels become index labels; Loki's default
+            // k8s_*/service_* ones would duplicate them. Other resource attributes: structured metadata.
+            limits_config: { ...limits, otlp_config: { resource_attributes: { ignore_defaults: true, attributes_config: [{ action: "index_label", attributes: [...OTLP_LOG_INDEX_LABELS] }] } } },
             // The chart writes this to the `<fullname>-runtime` ConfigMap, mounted in every Loki pod as
             // the file its runtime_config.file names: limits_config is each tenant's default, these override it.
             runtimeConfig: { overrides: runtimeOverrides(input.tenantLimits ?? {}) },

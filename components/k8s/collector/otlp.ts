@@ -1,0 +1,247 @@
+/**
+ * Pure builders for the OTLP gateway: a second release of the Alloy chart (1.11.1, Alloy v1.18.1)
+ * running as a Deployment that receives OpenTelemetry from applications (gRPC 4317, HTTP 4318).
+ *
+ *   otelcol.receiver.otlp -> memory_limiter -> k8sattributes (pod by connection IP)
+ *     metrics -> transform (shared labels on every data point) -> batch -> exporter.prometheus
+ *                -> prometheus.remote_write (one endpoint, one queue, per Prometheus replica)
+ *     logs    -> transform (shared labels as resource attributes) -> batch -> exporter.otlphttp
+ *                -> Loki gateway /otlp, X-Scope-OrgID = the platform tenant
+ *     traces  -> exporter.otlphttp to `tracesEndpoint` when configured, else
+ *                connector.spanmetrics: counted per service and status, then dropped
+ *
+ * Metrics go by remote write, not Prometheus' own OTLP receiver: that receiver can promote a
+ * resource attribute only under its own name (k8s.namespace.name -> k8s_namespace_name), never as
+ * `namespace`, and takes no delta temporality; otelcol.exporter.prometheus converts, and the
+ * transform processor puts the shared names on the data points themselves. Every component and
+ * argument is GA in Alloy v1.18.1 (docs/sources/reference/components/otelcol/*.md at v1.18.1).
+ */
+import { prometheusReplicaWriteUrl, otlpGateway, urls } from "../../endpoints";
+import { APP_SOURCE_POD_LABELS, CLUSTER_LABEL, type OTLP_LOG_INDEX_LABELS } from "../../labels";
+import { escapeHelmTpl, type ResourceSpec } from "../logs/values";
+import { alloyString } from "./config";
+
+/** Resource attribute (OpenTelemetry semantic conventions) behind each shared label. */
+export const OTLP_LABEL_SOURCES = {
+    namespace: "k8s.namespace.name",
+    pod: "k8s.pod.name",
+    container: "k8s.container.name",
+    service: "service.name",
+} as const;
+
+/** Labels the gateway puts on every metric data point (the names the scraped series carry). */
+export const OTLP_METRIC_LABELS = ["namespace", "pod", "container", "service"] as const;
+/** Temporary resource attribute holding pod label `label`, copied by k8sattributes. */
+function podLabelAttribute(label: string): string {
+    return `k8s.pod.label.${label}`;
+}
+
+export interface OtlpGatewayConfigInput {
+    /** Value of the `cluster` label on every log stream. */
+    readonly clusterName: string;
+    /** Loki tenant the logs are written under. */
+    readonly tenantId: string;
+    /** Prometheus replicas: every one gets every sample (each answers only for itself). */
+    readonly prometheusReplicas: number;
+    /** OTLP/HTTP base URL traces are forwarded to (`/v1/traces` appended); absent: counted and dropped. */
+    readonly tracesEndpoint?: string;
+}
+
+const set = (target: string, source: string): string => `set(${target}, ${source}) where ${source} != nil`;
+const res = (attr: string): string => `resource.attributes[${JSON.stringify(attr)}]`;
+const dp = (attr: string): string => `datapoint.attributes[${JSON.stringify(attr)}]`;
+
+/** OTTL statements giving resources the `app` attribute from the first pod label present (node pipeline's rule). */
+function appStatements(): string[] {
+    const fromLabels = [...APP_SOURCE_POD_LABELS].reverse().map((l) => set(res("app"), res(podLabelAttribute(l))));
+    return [...fromLabels, ...APP_SOURCE_POD_LABELS.map((l) => `delete_key(resource.attributes, ${JSON.stringify(podLabelAttribute(l))})`)];
+}
+
+/** OTTL statements of the transform processor, per signal. */
+export function otlpTransformStatements(clusterName: string): { metric: string[]; log: string[] } {
+    const sources = OTLP_LABEL_SOURCES;
+    // Every label Loki indexes (OTLP_LOG_INDEX_LABELS) is set here: the type lets none be missed.
+    const log: Record<(typeof OTLP_LOG_INDEX_LABELS)[number], string[]> = {
+        cluster: [`set(${res(CLUSTER_LABEL)}, ${JSON.stringify(clusterName)})`],
+        namespace: [set(res("namespace"), res(sources.namespace))],
+        pod: [set(res("pod"), res(sources.pod))],
+        container: [set(res("container"), res(sources.container))],
+        app: appStatements(),
+    };
+    return { metric: OTLP_METRIC_LABELS.map((l) => set(dp(l), res(sources[l]))), log: Object.values(log).flat() };
+}
+
+const list = (items: readonly string[], indent: string): string => `[\n${items.map((i) => `${indent}  ${alloyString(i)},`).join("\n")}\n${indent}]`;
+
+/** Build the gateway's Alloy configuration text. */
+export function buildOtlpGatewayConfig(input: OtlpGatewayConfigInput): string {
+    if (input.clusterName.length === 0) throw new Error("clusterName must not be empty");
+    if (input.tenantId.length === 0) throw new Error("tenantId must not be empty");
+    if (!Number.isInteger(input.prometheusReplicas) || input.prometheusReplicas < 1) throw new Error(`prometheusReplicas must be an integer >= 1, got ${input.prometheusReplicas}`);
+    if (input.tracesEndpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(input.tracesEndpoint)) throw new Error(`tracesEndpoint must be an http(s) URL, got ${JSON.stringify(input.tracesEndpoint)}`);
+    const statements = otlpTransformStatements(input.clusterName);
+    const tracesTarget = input.tracesEndpoint ? "otelcol.processor.batch.apps.input" : "otelcol.connector.spanmetrics.traces.input";
+    const endpoints = Array.from({ length: input.prometheusReplicas }, (_, i) => `  endpoint {\n    name = ${alloyString(`prometheus-${i}`)}\n    url  = ${alloyString(prometheusReplicaWriteUrl(i))}\n  }`);
+    const traces = input.tracesEndpoint
+        ? `otelcol.exporter.otlphttp "traces" {
+  client {
+    endpoint = ${alloyString(input.tracesEndpoint)}
+  }
+}
+`
+        : `// No traces backend: spans are counted per service and status (traces_span_metrics_calls_total), then dropped.
+otelcol.connector.spanmetrics "traces" {
+  exclude_dimensions = ["span.name", "span.kind"]
+  histogram {
+    disable = true
+  }
+  output {
+    metrics = [otelcol.processor.transform.labels.input]
+  }
+}
+`;
+    return `// Generated by components/k8s/collector/otlp.ts; edit the builder, not this file.
+// OTLP from applications -> Prometheus (remote write) and Loki (OTLP), with the shared labels.
+
+otelcol.receiver.otlp "apps" {
+  grpc {
+    endpoint = ${alloyString(`0.0.0.0:${otlpGateway.grpcPort}`)}
+  }
+  http {
+    endpoint = ${alloyString(`0.0.0.0:${otlpGateway.httpPort}`)}
+  }
+  output {
+    metrics = [otelcol.processor.memory_limiter.apps.input]
+    logs    = [otelcol.processor.memory_limiter.apps.input]
+    traces  = [otelcol.processor.memory_limiter.apps.input]
+  }
+}
+
+// Refuses data (the sender retries) before the container's memory limit is reached.
+otelcol.processor.memory_limiter "apps" {
+  check_interval         = "1s"
+  limit_percentage       = 80
+  spike_limit_percentage = 20
+  output {
+    metrics = [otelcol.processor.k8sattributes.apps.input]
+    logs    = [otelcol.processor.k8sattributes.apps.input]
+    traces  = [otelcol.processor.k8sattributes.apps.input]
+  }
+}
+
+// The sending pod, by the connection's source address (apps export straight to this Service).
+otelcol.processor.k8sattributes "apps" {
+  extract {
+    metadata = ["k8s.namespace.name", "k8s.pod.name", "k8s.container.name"]
+${APP_SOURCE_POD_LABELS.map((l) => `    label {\n      from     = "pod"\n      key      = ${alloyString(l)}\n      tag_name = ${alloyString(podLabelAttribute(l))}\n    }`).join("\n")}
+  }
+  pod_association {
+    source {
+      from = "resource_attribute"
+      name = "k8s.pod.ip"
+    }
+  }
+  pod_association {
+    source {
+      from = "connection"
+    }
+  }
+  output {
+    metrics = [otelcol.processor.transform.labels.input]
+    logs    = [otelcol.processor.transform.labels.input]
+    traces  = [${tracesTarget}]
+  }
+}
+
+${traces}
+// The shared label names: on metric data points (they become series labels) and on log resources
+// (Loki indexes exactly these, limits_config.otlp_config).
+otelcol.processor.transform "labels" {
+  error_mode = "ignore"
+  statements {
+    metric = ${list(statements.metric, "    ")}
+    log = ${list(statements.log, "    ")}
+  }
+  output {
+    metrics = [otelcol.processor.batch.apps.input]
+    logs    = [otelcol.processor.batch.apps.input]
+  }
+}
+
+otelcol.processor.batch "apps" {
+  output {
+    metrics = [otelcol.exporter.prometheus.apps.input]
+    logs    = [otelcol.exporter.otlphttp.loki.input]${input.tracesEndpoint ? "\n    traces  = [otelcol.exporter.otlphttp.traces.input]" : ""}
+  }
+}
+
+otelcol.exporter.prometheus "apps" {
+  forward_to = [prometheus.remote_write.prometheus.receiver]
+}
+
+// One endpoint (its own queue) per replica: a replica that is down does not hold back the other.
+prometheus.remote_write "prometheus" {
+${endpoints.join("\n")}
+}
+
+otelcol.exporter.otlphttp "loki" {
+  client {
+    endpoint = ${alloyString(urls.lokiOtlp)}
+    headers  = {
+      "X-Scope-OrgID" = ${alloyString(input.tenantId)},
+    }
+  }
+}
+`;
+}
+
+/** Kubernetes API reads the k8sattributes processor needs (and nothing else: no Secrets, no nodes). */
+export const OTLP_GATEWAY_RBAC = {
+    rules: [{ apiGroups: [""], resources: ["pods", "namespaces"], verbs: ["get", "list", "watch"] }],
+    clusterRules: [{ apiGroups: ["apps"], resources: ["replicasets"], verbs: ["get", "list", "watch"] }],
+} as const;
+
+/** UID/GID the Alloy image creates for its `alloy` user (Dockerfile ARG UID=473 at v1.18.1). */
+const ALLOY_UID = 473;
+
+export interface OtlpGatewayValuesInput {
+    /** Alloy configuration text (from buildOtlpGatewayConfig). */
+    readonly configText: string;
+    /** Pods; 2 or more get a PDB (one may go at a time) and a zone spread. */
+    readonly replicas: number;
+    readonly resources: ResourceSpec;
+    readonly configReloaderResources: ResourceSpec;
+}
+
+/** Build the chart values for the OTLP gateway release. Keys checked against the chart's values.yaml and templates. */
+export function buildOtlpGatewayValues(input: OtlpGatewayValuesInput): Record<string, unknown> {
+    if (!Number.isInteger(input.replicas) || input.replicas < 1) throw new Error(`replicas must be an integer >= 1, got ${input.replicas}`);
+    const ha = input.replicas >= 2;
+    const selector = { "app.kubernetes.io/name": "alloy", "app.kubernetes.io/instance": otlpGateway.release };
+    const port = (name: string, p: number) => ({ name, port: p, targetPort: p, protocol: "TCP" });
+    return {
+        fullnameOverride: otlpGateway.fullname,
+        // Pod Security restricted (the monitoring namespace enforces it).
+        global: { podSecurityContext: { runAsNonRoot: true, runAsUser: ALLOY_UID, runAsGroup: ALLOY_UID, fsGroup: ALLOY_UID, seccompProfile: { type: "RuntimeDefault" } } },
+        controller: {
+            type: "deployment",
+            replicas: input.replicas,
+            podDisruptionBudget: ha ? { enabled: true, maxUnavailable: 1 } : { enabled: false },
+            topologySpreadConstraints: ha
+                ? [{ maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "DoNotSchedule", labelSelector: { matchLabels: selector } }]
+                : [],
+        },
+        alloy: {
+            configMap: { create: true, content: escapeHelmTpl(input.configText) },
+            extraPorts: [port("otlp-grpc", otlpGateway.grpcPort), port("otlp-http", otlpGateway.httpPort)],
+            mounts: { varlog: false, dockercontainers: false },
+            enableReporting: false,
+            securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
+            resources: input.resources,
+        },
+        configReloader: { resources: input.configReloaderResources },
+        serviceAccount: { create: true, name: otlpGateway.serviceAccount },
+        rbac: { create: true, ...OTLP_GATEWAY_RBAC },
+        serviceMonitor: { enabled: true },
+    };
+}

@@ -1,0 +1,351 @@
+/**
+ * The OTLP gateway (a second Alloy release, a Deployment): its generated configuration parsed and
+ * its pipeline followed, the shared labels it gives application metrics and logs (OTTL statements
+ * evaluated), the ends it writes to checked against what the real charts render (the Prometheus
+ * pods' DNS names, the Loki gateway's /otlp route and Loki's otlp_config), and the release itself
+ * from real `helm template` on every stack: replicas, PDB and zone spread, ports, RBAC, Pod Security.
+ *
+ * No `alloy` binary here: component and argument names were read from the Alloy docs at v1.18.1
+ * (the chart's appVersion; docs/sources/reference/components/otelcol/*.md), every one marked
+ * "stage: general-availability"; the list below is that reading, not the builder's output.
+ */
+import assert from "node:assert/strict";
+import YAML from "yaml";
+import { kps, loki, otlpGateway, urls } from "../components/endpoints";
+import { charts } from "../components/charts";
+import { buildOtlpGatewayConfig, buildOtlpGatewayValues, otlpTransformStatements } from "../components/k8s/collector/otlp";
+import type { K8sObject } from "../tools/helm";
+import { chartData, requireChartData } from "./support/chart-data";
+import { type Block, type Value, find, obj, parseAlloy } from "./support/alloy-syntax";
+import { type RenderedStack, STACK_NAMES, renderedStack } from "./support/manifests";
+import * as path from "node:path";
+import { parseSettings } from "../config";
+import { readStackConfig } from "../tools/stack-config";
+import { PROJECT, ROOT, runStack } from "./support/graph";
+import { platformPods } from "../components/requests";
+import { revealSecrets } from "../tools/mock-run";
+
+/** GA in Alloy v1.18.1 (its docs' front matter), read by hand. */
+const GA_COMPONENTS = new Set([
+    "otelcol.receiver.otlp",
+    "otelcol.processor.memory_limiter",
+    "otelcol.processor.k8sattributes",
+    "otelcol.processor.transform",
+    "otelcol.processor.batch",
+    "otelcol.connector.spanmetrics",
+    "otelcol.exporter.prometheus",
+    "otelcol.exporter.otlphttp",
+    "prometheus.remote_write",
+]);
+
+const input = { clusterName: "plg-dev", tenantId: "platform", prometheusReplicas: 2 };
+
+/** Every `a.b.c.input` / `.receiver` reference in a value. */
+function refs(v: Value | undefined): string[] {
+    if (v === undefined) return [];
+    if (Array.isArray(v)) return v.flatMap(refs);
+    if (typeof v === "object" && "ref" in v) return [v.ref as string];
+    if (typeof v === "object" && !("call" in v) && !("concat" in v)) return Object.values(v).flatMap((x) => refs(x as Value));
+    return [];
+}
+
+/** Downstream edges per signal: component -> components it sends `signal` to (output blocks and forward_to). */
+function edges(root: Block): Map<string, { signal: string; to: string }[]> {
+    const out = new Map<string, { signal: string; to: string }[]>();
+    for (const b of root.blocks) {
+        const id = `${b.name}.${b.label}`;
+        const list: { signal: string; to: string }[] = [];
+        for (const o of b.blocks.filter((x) => x.name === "output")) {
+            for (const [signal, v] of Object.entries(o.attrs)) for (const r of refs(v)) list.push({ signal, to: r.replace(/\.(input|receiver)$/, "") });
+        }
+        for (const r of refs(b.attrs.forward_to)) list.push({ signal: "metrics", to: r.replace(/\.(input|receiver)$/, "") });
+        out.set(id, list);
+    }
+    return out;
+}
+
+/** The components a signal entering at `from` passes through, in order of discovery. */
+function pipeline(root: Block, from: string, signal: string): string[] {
+    const e = edges(root);
+    const seen: string[] = [];
+    const visit = (id: string, sig: string) => {
+        if (seen.includes(id)) assert.fail(`cycle through ${id}`);
+        seen.push(id);
+        // A connector turns spans into metrics.
+        const next = (e.get(id) ?? []).filter((x) => x.signal === sig || (id.startsWith("otelcol.connector.") && x.signal === "metrics"));
+        for (const n of next) visit(n.to, id.startsWith("otelcol.connector.") ? "metrics" : sig);
+    };
+    visit(from, signal);
+    return seen;
+}
+
+// ---- OTTL, the statement forms the builder writes, evaluated ------------------------------------
+type Attrs = Record<string, string>;
+const PATH = /^(resource|datapoint)\.attributes\["([^"]+)"\]$/;
+function evalOttl(statements: readonly string[], resource: Attrs): { resource: Attrs; datapoint: Attrs } {
+    const state = { resource: { ...resource }, datapoint: {} as Attrs };
+    const get = (p: string): string | undefined => {
+        if (p.startsWith('"')) return JSON.parse(p) as string;
+        const m = PATH.exec(p);
+        assert.ok(m, `path ${p}`);
+        return state[m[1] as "resource" | "datapoint"][m[2] as string];
+    };
+    for (const s of statements) {
+        const set = /^set\((\S+), (\S+)\)(?: where (\S+) != nil)?$/.exec(s);
+        const del = /^delete_key\(resource\.attributes, "([^"]+)"\)$/.exec(s);
+        if (set) {
+            if (set[3] !== undefined && get(set[3]) === undefined) continue;
+            const m = PATH.exec(set[1] as string);
+            assert.ok(m);
+            const v = get(set[2] as string);
+            if (v !== undefined) state[m[1] as "resource" | "datapoint"][m[2] as string] = v;
+        } else if (del) delete state.resource[del[1] as string];
+        else assert.fail(`statement form not understood: ${s}`);
+    }
+    return state;
+}
+
+/** A resource as an app's SDK and k8sattributes leave it. */
+const appResource = (podLabels: Attrs): Attrs => ({
+    "service.name": "checkout",
+    "k8s.namespace.name": "shop",
+    "k8s.pod.name": "checkout-7d9f8-abcde",
+    "k8s.container.name": "server",
+    "telemetry.sdk.language": "nodejs",
+    ...Object.fromEntries(Object.entries(podLabels).map(([k, v]) => [`k8s.pod.label.${k}`, v])),
+});
+
+describe("OTLP gateway configuration", () => {
+    const root = parseAlloy(buildOtlpGatewayConfig(input));
+
+    it("uses only components that are GA in Alloy v1.18.1, each referenced one declared", () => {
+        const declared = new Set(root.blocks.map((b) => `${b.name}.${b.label}`));
+        for (const b of root.blocks) assert.ok(GA_COMPONENTS.has(b.name), `${b.name} is not on the GA list`);
+        for (const [from, list] of edges(root)) for (const { to } of list) assert.ok(declared.has(to), `${from} -> ${to} is not declared`);
+    });
+
+    it("listens on the OTLP ports on every interface", () => {
+        const r = find(root, "otelcol.receiver.otlp", "apps");
+        assert.equal(find(r, "grpc").attrs.endpoint, "0.0.0.0:4317");
+        assert.equal(find(r, "http").attrs.endpoint, "0.0.0.0:4318");
+    });
+
+    it("metrics: memory limit, pod metadata, shared labels, batch, then remote write to every Prometheus replica", () => {
+        assert.deepEqual(pipeline(root, "otelcol.receiver.otlp.apps", "metrics"), [
+            "otelcol.receiver.otlp.apps",
+            "otelcol.processor.memory_limiter.apps",
+            "otelcol.processor.k8sattributes.apps",
+            "otelcol.processor.transform.labels",
+            "otelcol.processor.batch.apps",
+            "otelcol.exporter.prometheus.apps",
+            "prometheus.remote_write.prometheus",
+        ]);
+        const endpoints = find(root, "prometheus.remote_write", "prometheus").blocks.filter((b) => b.name === "endpoint");
+        assert.equal(endpoints.length, 2, "one endpoint (one queue) per replica");
+        assert.deepEqual(endpoints.map((e) => e.attrs.url), [0, 1].map((i) => `http://prometheus-kps-prometheus-${i}.prometheus-operated.monitoring.svc.cluster.local:9090/api/v1/write`));
+        assert.equal(new Set(endpoints.map((e) => e.attrs.name)).size, 2, "distinct endpoint names (their metrics' label)");
+    });
+
+    it("logs: to Loki's OTLP route through the gateway, with the platform tenant", () => {
+        assert.deepEqual(pipeline(root, "otelcol.receiver.otlp.apps", "logs").slice(-2), ["otelcol.processor.batch.apps", "otelcol.exporter.otlphttp.loki"]);
+        const client = find(find(root, "otelcol.exporter.otlphttp", "loki"), "client");
+        assert.equal(client.attrs.endpoint, "http://loki-gateway.logging.svc.cluster.local:80/otlp");
+        assert.deepEqual(obj(client.attrs.headers), { "X-Scope-OrgID": "platform" });
+    });
+
+    it("traces without an endpoint: counted per service (spanmetrics, no histogram) and dropped", () => {
+        const p = pipeline(root, "otelcol.receiver.otlp.apps", "traces");
+        assert.ok(p.includes("otelcol.connector.spanmetrics.traces"));
+        assert.equal(p.at(-1), "prometheus.remote_write.prometheus", "the span counts end up in Prometheus");
+        const sm = find(root, "otelcol.connector.spanmetrics", "traces");
+        assert.equal(find(sm, "histogram").attrs.disable, true);
+        assert.deepEqual(sm.attrs.exclude_dimensions, ["span.name", "span.kind"]);
+        assert.ok(!root.blocks.some((b) => b.name === "otelcol.exporter.otlphttp" && b.label === "traces"));
+    });
+
+    it("traces with otlp.tracesEndpoint: forwarded there, not counted", () => {
+        const withTraces = parseAlloy(buildOtlpGatewayConfig({ ...input, tracesEndpoint: "http://tempo.tracing.svc:4318" }));
+        assert.deepEqual(pipeline(withTraces, "otelcol.receiver.otlp.apps", "traces").slice(-2), ["otelcol.processor.batch.apps", "otelcol.exporter.otlphttp.traces"]);
+        assert.equal(find(find(withTraces, "otelcol.exporter.otlphttp", "traces"), "client").attrs.endpoint, "http://tempo.tracing.svc:4318");
+        assert.ok(!withTraces.blocks.some((b) => b.name === "otelcol.connector.spanmetrics"));
+        assert.throws(() => buildOtlpGatewayConfig({ ...input, tracesEndpoint: "tempo:4317" }), /tracesEndpoint/);
+    });
+
+    it("the pod is found by the connection's address (apps send directly), and its app labels are read", () => {
+        const k = find(root, "otelcol.processor.k8sattributes", "apps");
+        const sources = k.blocks.filter((b) => b.name === "pod_association").map((a) => find(a, "source").attrs.from);
+        assert.ok(sources.includes("connection"));
+        assert.deepEqual(find(k, "extract").blocks.map((l) => l.attrs.key), ["app.kubernetes.io/name", "app"]);
+    });
+
+    it("metrics carry namespace, pod, container and service: the labels the operator gives scraped series", () => {
+        const statements = find(find(root, "otelcol.processor.transform", "labels"), "statements").attrs.metric as unknown as string[];
+        assert.deepEqual(statements, otlpTransformStatements("plg-dev").metric);
+        const { datapoint } = evalOttl(statements, appResource({}));
+        assert.deepEqual(datapoint, { namespace: "shop", pod: "checkout-7d9f8-abcde", container: "server", service: "checkout" });
+        // An SDK that does not say its container: no empty label.
+        const { "k8s.container.name": _, ...noContainer } = appResource({});
+        assert.ok(!("container" in evalOttl(statements, noContainer).datapoint));
+    });
+
+    it("logs carry cluster, namespace, pod, container and app (app.kubernetes.io/name first), the node streams' labels", () => {
+        const statements = find(find(root, "otelcol.processor.transform", "labels"), "statements").attrs.log as unknown as string[];
+        const labels = (podLabels: Attrs) => {
+            const r = evalOttl(statements, appResource(podLabels)).resource;
+            assert.ok(!Object.keys(r).some((k) => k.startsWith("k8s.pod.label.")), "temporary pod-label attributes removed");
+            return Object.fromEntries(["cluster", "namespace", "pod", "container", "app"].map((k) => [k, r[k]]));
+        };
+        const base = { cluster: "plg-dev", namespace: "shop", pod: "checkout-7d9f8-abcde", container: "server" };
+        assert.deepEqual(labels({ "app.kubernetes.io/name": "checkout", app: "legacy" }), { ...base, app: "checkout" });
+        assert.deepEqual(labels({ app: "legacy" }), { ...base, app: "legacy" });
+        assert.deepEqual(labels({}), { ...base, app: undefined });
+    });
+
+    it("escapes hostile values inside their literals", () => {
+        const hostile = parseAlloy(buildOtlpGatewayConfig({ ...input, tenantId: 'a"\n}' }));
+        assert.deepEqual(obj(find(find(hostile, "otelcol.exporter.otlphttp", "loki"), "client").attrs.headers), { "X-Scope-OrgID": 'a"\n}' });
+    });
+});
+
+describe("OTLP gateway values (chart 1.11.1)", () => {
+    const res = { requests: { cpu: "50m", memory: "256Mi" }, limits: { memory: "256Mi" } };
+    const values = buildOtlpGatewayValues({ configText: "// x\n", replicas: 2, resources: res, configReloaderResources: res });
+
+    it("every key exists in the chart's values.yaml", function () {
+        requireChartData(this);
+        const defaults = chartData<Record<string, unknown>>(`alloy-${charts.alloy.version}.values.yaml`, YAML.parse);
+        const missing: string[] = [];
+        const walk = (v: Record<string, unknown>, d: Record<string, unknown>, prefix: string) => {
+            for (const [k, val] of Object.entries(v)) {
+                const p = `${prefix}${k}`;
+                if (!(k in d)) missing.push(p);
+                else if (val && typeof val === "object" && !Array.isArray(val) && !p.endsWith("resources") && !p.endsWith("podSecurityContext") && !p.endsWith("securityContext"))
+                    walk(val as Record<string, unknown>, (d[k] ?? {}) as Record<string, unknown>, `${p}.`);
+            }
+        };
+        walk(values, defaults, "");
+        assert.deepEqual(missing, []);
+    });
+
+    it("one replica gets neither a PDB (it would block drains) nor a spread", () => {
+        const one = buildOtlpGatewayValues({ configText: "", replicas: 1, resources: res, configReloaderResources: res }).controller as Record<string, unknown>;
+        assert.deepEqual(one.podDisruptionBudget, { enabled: false });
+        assert.deepEqual(one.topologySpreadConstraints, []);
+    });
+});
+
+/** The objects of the gateway release on a stack. */
+const gateway = (stack: RenderedStack): readonly K8sObject[] => stack.objects(otlpGateway.release);
+type Rec = Record<string, unknown>;
+const rec = (v: unknown): Rec => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Rec) : {});
+
+for (const name of STACK_NAMES) {
+    describe(`OTLP gateway as rendered (${name})`, function () {
+        let stack: RenderedStack;
+        before(async function () {
+            stack = await renderedStack(this, name);
+        });
+
+        it("is on in every stack, in the monitoring namespace, sized as configured", () => {
+            assert.equal(stack.settings.otlp.enabled, true);
+            const release = stack.releases.find((r) => r.release === otlpGateway.release);
+            assert.equal(release?.namespace, kps.namespace);
+            const dep = stack.find(otlpGateway.release, "Deployment", otlpGateway.fullname);
+            const spec = rec(dep.spec);
+            assert.equal(spec.replicas, stack.settings.environment === "prod" ? 2 : 1);
+            const alloyC = (rec(rec(spec.template).spec).containers as Rec[]).find((c) => c.name === "alloy") as Rec;
+            assert.deepEqual(rec(alloyC.resources).requests, { cpu: stack.settings.otlp.resources.cpu, memory: stack.settings.otlp.resources.memory });
+            assert.ok((alloyC.args as string[]).includes("--stability.level=generally-available"));
+        });
+
+        it("prod: a PDB letting one pod go at a time, and the pods spread over zones", () => {
+            const pdbs = gateway(stack).filter((o) => o.kind === "PodDisruptionBudget");
+            const spec = rec(rec(stack.find(otlpGateway.release, "Deployment", otlpGateway.fullname).spec).template);
+            const spread = (rec(spec.spec).topologySpreadConstraints as Rec[] | undefined) ?? [];
+            if (stack.settings.otlp.replicas < 2) {
+                assert.equal(pdbs.length, 0);
+                return;
+            }
+            assert.equal(pdbs.length, 1);
+            assert.equal(rec(pdbs[0]?.spec).maxUnavailable, 1);
+            const podLabels = rec(rec(spec.metadata).labels);
+            assert.equal(spread.length, 1);
+            assert.equal(spread[0]?.topologyKey, "topology.kubernetes.io/zone");
+            for (const [k, v] of Object.entries(rec(rec(spread[0]?.labelSelector).matchLabels))) assert.equal(podLabels[k], v, "the spread selects the gateway's pods");
+            for (const [k, v] of Object.entries(rec(rec(pdbs[0]?.spec).selector).matchLabels as Rec)) assert.equal(podLabels[k], v);
+        });
+
+        it("its Service takes OTLP gRPC and HTTP to the container ports, at the URLs apps are told", () => {
+            const svc = stack.find(otlpGateway.release, "Service", otlpGateway.fullname);
+            const ports = (rec(svc.spec).ports as Rec[]).map((p) => [p.port, p.targetPort]);
+            assert.ok(ports.some(([p, t]) => p === 4317 && t === 4317));
+            assert.ok(ports.some(([p, t]) => p === 4318 && t === 4318));
+            assert.equal(urls.otlpGrpc, `http://${svc.metadata.name}.${kps.namespace}.svc.cluster.local:4317`);
+            assert.equal(urls.otlpHttp, `http://${svc.metadata.name}.${kps.namespace}.svc.cluster.local:4318`);
+        });
+
+        it("may read pods, namespaces and replica sets, and nothing else (no Secrets)", () => {
+            const role = stack.find(otlpGateway.release, "ClusterRole", otlpGateway.fullname);
+            const rules = (role as unknown as { rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[] }).rules;
+            const granted = rules.flatMap((r) => r.resources.map((res) => `${r.apiGroups.join(",")}/${res}:${[...r.verbs].sort().join(",")}`)).sort();
+            assert.deepEqual(granted, ["/namespaces:get,list,watch", "/pods:get,list,watch", "apps/replicasets:get,list,watch"]);
+        });
+
+        it("remote-writes to the pods the operator really names, and Prometheus accepts remote write", () => {
+            const prom = stack.find(kps.release, "Prometheus", kps.prometheus.service);
+            const spec = rec(prom.spec);
+            assert.equal(spec.enableRemoteWriteReceiver, true);
+            const config = parseAlloy(otlpConfigText(stack));
+            const urlsWritten = find(config, "prometheus.remote_write", "prometheus").blocks.map((b) => b.attrs.url);
+            // The operator's StatefulSet is prometheus-<CR name>, its governing Service prometheus-operated.
+            const expected = Array.from({ length: Number(spec.replicas) }, (_, i) => `http://prometheus-${prom.metadata.name}-${i}.prometheus-operated.${prom.metadata.namespace}.svc.cluster.local:9090/api/v1/write`);
+            assert.deepEqual(urlsWritten, expected);
+        });
+
+        it("sends logs to a route the Loki gateway serves, and Loki indexes exactly the labels the gateway sets", () => {
+            const gatewayConfig = stack.objects(loki.release).filter((o) => o.kind === "ConfigMap" && o.metadata.name === loki.gateway.service);
+            const nginx = Object.values(rec((gatewayConfig[0] as unknown as { data: Rec }).data)).join("\n");
+            assert.ok(nginx.includes("location = /otlp/v1/logs"), "the gateway routes /otlp/v1/logs");
+            const lokiConfigMap = stack.objects(loki.release).find((o) => o.kind === "ConfigMap" && o.metadata.name === loki.fullname) as unknown as { data: Rec };
+            const lokiConfig = YAML.parse(String(lokiConfigMap.data["config.yaml"])) as { limits_config: { otlp_config: { resource_attributes: { ignore_defaults: boolean; attributes_config: { action: string; attributes: string[] }[] } } } };
+            const ra = lokiConfig.limits_config.otlp_config.resource_attributes;
+            assert.equal(ra.ignore_defaults, true);
+            const indexed = ra.attributes_config.filter((a) => a.action === "index_label").flatMap((a) => a.attributes);
+            const config = parseAlloy(otlpConfigText(stack));
+            const statements = find(find(config, "otelcol.processor.transform", "labels"), "statements").attrs.log as unknown as string[];
+            const set = Object.keys(evalOttl(statements, appResource({ "app.kubernetes.io/name": "checkout" })).resource).filter((k) => !k.includes("."));
+            assert.deepEqual([...indexed].sort(), [...set].sort());
+            assert.equal(obj(find(find(config, "otelcol.exporter.otlphttp", "loki"), "client").attrs.headers)["X-Scope-OrgID"], stack.settings.logs.tenantId);
+        });
+
+        it("the mock graph: the release waits for the monitoring CRDs (its ServiceMonitor)", () => {
+            const release = stack.graph.byType("kubernetes:helm.sh/v3:Release").find((r) => r.inputs.name === otlpGateway.release);
+            assert.ok(release);
+            assert.ok((release.options.dependsOn ?? []).some((d: string) => d.endsWith("-crds")), JSON.stringify(release.options.dependsOn));
+        });
+    });
+}
+
+/** The gateway's Alloy configuration as the rendered ConfigMap holds it. */
+function otlpConfigText(stack: RenderedStack): string {
+    const cm = stack.find(otlpGateway.release, "ConfigMap", otlpGateway.fullname) as unknown as { data: Rec };
+    return String(cm.data["config.alloy"]);
+}
+
+describe("OTLP gateway off (otlp.enabled: false)", function () {
+    this.timeout(120_000);
+
+    it("no release, no policy letting OTLP in or the gateway out, no remote-write receiver, nothing counted", async () => {
+        const g = await runStack("prod", { settings: { otlp: { enabled: false } } });
+        const releases = g.byType("kubernetes:helm.sh/v3:Release").map((r) => r.inputs.name);
+        assert.ok(!releases.includes(otlpGateway.release), releases.join(", "));
+        const policies = g.byType("kubernetes:networking.k8s.io/v1:NetworkPolicy").map((r) => JSON.stringify(revealSecrets(r.inputs)));
+        assert.ok(!policies.some((p) => p.includes(otlpGateway.release)));
+        const prometheusSpec = rec(rec(g.releaseValues(kps.release).prometheus).prometheusSpec);
+        assert.equal(prometheusSpec.enableRemoteWriteReceiver, undefined);
+        const parsed = parseSettings({ ...readStackConfig(ROOT, path.join(ROOT, "Pulumi.prod.yaml")).config, [`${PROJECT}:otlp`]: JSON.stringify({ enabled: false }) });
+        assert.ok(parsed.ok);
+        assert.ok(!platformPods(parsed.settings).some((p) => p.name.startsWith(otlpGateway.release)));
+        assert.ok(platformPods({ ...parsed.settings, otlp: { ...parsed.settings.otlp, enabled: true } }).some((p) => p.name.startsWith(otlpGateway.release)));
+    });
+});
