@@ -15,6 +15,7 @@ import { renderManifests } from "./manifests";
 import { type RunResult, runUnderMocks } from "./mock-run";
 import { documentationValueWarnings } from "./example-values";
 import { StackFileError, keepPlaceholders, readStackConfig } from "./stack-config";
+import { checkTeams } from "./team-checks";
 
 interface Args {
     stack: string;
@@ -125,6 +126,17 @@ export async function render(argv: string[], projectDir: string): Promise<number
         process.stderr.write(`${stackFile}: ${new ConfigError(checked.problems).message}\n`);
         return 1;
     }
+    // The teams' rules and dashboards (teams/<team>/), checked with promtool and the query grammars.
+    const teams = checkTeams(checked.settings, projectDir);
+    if (teams.problems.length > 0) {
+        process.stderr.write(`${stackFile}: team files: ${new ConfigError([...teams.problems]).message}\n`);
+        return 1;
+    }
+    if (!teams.promtool) {
+        const w = "teams/: promtool not on PATH (Debian package prometheus): team Prometheus rules were checked with the PromQL grammar only";
+        warnings.push(w);
+        process.stderr.write(`warning: ${w}\n`);
+    }
 
     // Placeholders only for the secrets these settings use: what `pulumi up` would stop on.
     const required = requiredSecrets(checked.settings);
@@ -161,6 +173,14 @@ export async function render(argv: string[], projectDir: string): Promise<number
         warnings,
         manifests: args.noManifests ? { ok: false, reason: "--no-manifests" } : await renderManifests(result.resources, checked.settings),
     });
+
+    // Team directories a platform-only stack (no alerting.teams) leaves out: said, never silent.
+    if (teams.notDeployed.length > 0) {
+        const summary = (files.get("summary.txt") ?? "").split("\n");
+        const at = summary.includes("warnings:") ? summary.indexOf("warnings:") : summary.length - 1;
+        summary.splice(at, 0, `team files not deployed (the stack declares no alerting.teams): ${teams.notDeployed.join(", ")}`);
+        files.set("summary.txt", summary.join("\n"));
+    }
 
     // Belt and braces: no secret value given to render may reach a file, in any form we wrote.
     // A secret mapping (teamSecrets) counts by each of its values too.

@@ -44,8 +44,8 @@ export interface DashboardsArgs {
     readonly provider: k8s.Provider;
     /** Namespace of the ConfigMaps (the sidecar searches every namespace; Grafana's is the natural one). */
     readonly namespace: pulumi.Input<string>;
-    /** Dashboard models, e.g. from buildDashboards(); uids must be unique. */
-    readonly dashboards: readonly DashboardModel[];
+    /** Dashboard models, e.g. from buildDashboards() or a team's JSON files; uids must be unique. */
+    readonly dashboards: readonly (DashboardModel | { readonly uid: string })[];
     /** Grafana folder (sidecar folder annotation); default "Platform". */
     readonly folder?: string;
     /** Resources the ConfigMaps wait for (e.g. the namespace or the kube-prometheus-stack release). */

@@ -50,6 +50,7 @@ export function lokiValuesInput(
     settings: Settings,
     storage: { chunksBucket: string; irsaRoleArn?: string | undefined },
     storageClass: string,
+    teamRules: Readonly<Record<string, Readonly<Record<string, string>>>> = {},
 ): LokiValuesInput {
     const l = settings.logs;
     const prod = settings.environment === "prod";
@@ -75,7 +76,8 @@ export function lokiValuesInput(
         storageClass,
         volumeSizeGiB: l.volumeSizeGiB,
         alertmanagerUrl: urls.alertmanagerReplicasSrv,
-        rules: { [l.tenantId]: buildLokiRulerConfigMapData(ruleFile) },
+        // The teams' rule files (teams/<team>/loki/) beside the platform's, each in its own tenant.
+        rules: { ...teamRules, [l.tenantId]: buildLokiRulerConfigMapData(ruleFile) },
         resources: RESOURCES[settings.environment],
         // Alloy pushes through the gateway: in prod it must survive a node drain.
         gatewayReplicas: prod ? 2 : 1,
@@ -95,6 +97,8 @@ export interface LogsArgs {
     readonly provider: k8s.Provider;
     /** What must exist first: the cluster, the Pod Identity association, the monitoring CRDs (ServiceMonitor). */
     readonly dependsOn: pulumi.Input<pulumi.Resource>[];
+    /** Team tenant -> (file name -> LogQL rule file text): the teams' rules (teams/teamLokiRules). */
+    readonly teamRules?: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
 /** Loki on S3, credentials only through the workload role bound to its service account. */
@@ -115,7 +119,7 @@ export class Logs extends pulumi.ComponentResource {
         const ns = (this.namespace = platformNamespace(`${name}-namespace`, loki.namespace, { ...k8sOpts, dependsOn: args.dependsOn }));
         const values = pulumi
             .all([args.bucketName, args.irsaRoleArn])
-            .apply(([chunksBucket, irsaRoleArn]) => buildLokiValues(lokiValuesInput(s, { chunksBucket, irsaRoleArn }, args.storageClass)));
+            .apply(([chunksBucket, irsaRoleArn]) => buildLokiValues(lokiValuesInput(s, { chunksBucket, irsaRoleArn }, args.storageClass, args.teamRules)));
         this.release = chartRelease(`${name}-loki`, "loki", { name: loki.release, namespace: ns.metadata.name, values, timeoutSeconds: 900 }, { ...k8sOpts, dependsOn: args.dependsOn });
         this.registerOutputs({});
     }
