@@ -38,6 +38,7 @@ const RULES: readonly (RequiredSecret & { readonly on: (s: Settings) => boolean 
     { key: "pagerdutyRoutingKey", path: ["alerting", "pagerduty", "enabled"], feature: "PagerDuty", on: (s) => s.alerting.pagerduty.enabled },
     { key: "ssoClientSecret", path: ["grafana", "sso", "provider"], feature: "Grafana single sign-on", on: (s) => s.grafana.sso.provider !== "none" },
     { key: "heartbeatUrl", path: ["alerting", "heartbeat", "enabled"], feature: "the heartbeat", on: (s) => s.alerting.heartbeat.enabled },
+    { key: "logReplicaCredential", path: ["logs", "replicateTo"], feature: "the second log region", on: (s) => s.logs.replicateTo !== undefined },
 ];
 
 /**

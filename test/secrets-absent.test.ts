@@ -56,6 +56,7 @@ const CANARIES: Record<SecretKey, string> = {
     pagerdutyRoutingKey: "CanaryPagerDutyKeyQ7w3E9r1T5y8U2",
     heartbeatUrl: "https://hc-ping.com/canary-heartbeat-5d1e7a9c-3b2f-4e8d-a6c4",
     ssoClientSecret: "CanarySsoClientSecret-7Hq2Lw9Xv4Zr",
+    logReplicaCredential: "CanaryLogReplicaCredential-Gx7Pm2Qs",
 };
 
 /** The canary's base64 at each of the three alignments it can take inside a longer encoded string. */
@@ -101,6 +102,9 @@ function canaryStackFile(name: StackName): string {
             adminGroups: ["platform-admins"],
         },
     };
+    // The second log region, with basic auth: its password is logReplicaCredential.
+    const logs = (config[`${PROJECT}:logs`] ?? {}) as Record<string, unknown>;
+    config[`${PROJECT}:logs`] = { ...logs, replicateTo: { url: "https://logs.replica.example.com/loki/api/v1/push", tenantId: "platform", auth: "basic", username: "plg-replica" } };
     for (const [key, value] of Object.entries(CANARIES)) config[`${PROJECT}:${key}`] = value;
     // As `pulumi config set --secret --path 'teamSecrets.<team>.<field>'` leaves it: a mapping.
     if (hasTeams(name)) config[`${PROJECT}:teamSecrets`] = TEAM_SECRETS;

@@ -9,6 +9,9 @@ import { TEAM_SECRET_FIELDS } from "../config/teams";
 import { charts } from "../components/charts";
 import { alloyConfigInput } from "../components/k8s/collector";
 import { buildAlloyConfig } from "../components/k8s/collector/config";
+import { buildOtlpGatewayConfig } from "../components/k8s/collector/otlp";
+import { otlpGatewayConfigInput } from "../components/k8s/collector/otlp-gateway";
+import { otlpGateway } from "../components/endpoints";
 import { lokiRulesInput } from "../components/k8s/logs";
 import { buildLokiRules } from "../components/k8s/logs/rules";
 import { metricsRulesInput } from "../components/k8s/metrics";
@@ -91,6 +94,7 @@ export function collectArtifacts(input: ArtifactInput): Map<string, string> {
     // same settings mapping the components use, in their plain form.
     if (releases.some((r) => r.inputs.chart === charts.loki.chart)) files.set("loki-rules.yaml", yaml(buildLokiRules(lokiRulesInput(input.settings))));
     if (releases.some((r) => r.inputs.chart === charts.alloy.chart)) files.set("alloy/config.alloy", buildAlloyConfig(alloyConfigInput(input.settings)));
+    if (releases.some((r) => r.inputs.name === otlpGateway.release)) files.set("alloy/otlp-gateway.alloy", buildOtlpGatewayConfig(otlpGatewayConfigInput(input.settings)));
 
     if (input.manifests.ok) {
         for (const r of input.manifests.releases) files.set(`manifests/${r.release}.yaml`, r.text);
