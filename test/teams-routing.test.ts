@@ -34,7 +34,7 @@ import { main } from "../program";
 import { requireBinary, run } from "./support/binaries";
 import { ROOT } from "./support/graph";
 import { STACK_FILES, STACK_NAMES } from "./support/manifests";
-import { tmp } from "./support/render";
+import { renderQuietly, tmp } from "./support/render";
 
 const P = "plg-observability";
 
@@ -442,6 +442,23 @@ describe("teams: credentials in the mock graph", function () {
         assert.ok(data.includes(JSON.stringify(teamSecretKey("orders", "slackWebhookUrl"))) && data.includes(slack));
         const elsewhere = run.resources.filter((r) => r !== secret && JSON.stringify(r.inputs).includes("orders-8f2Kq"));
         assert.deepEqual(elsewhere.map((r) => r.name), []);
+    });
+
+    it("render without the team's credentials: placeholders, and summary.txt names each field and its command", async () => {
+        const doc = YAML.parse(fs.readFileSync(STACK_FILES.dev, "utf8")) as { config: Record<string, unknown> };
+        const alerting = doc.config[`${P}:alerting`] as Record<string, unknown>;
+        const orders = { name: "orders", namespaces: ["orders"], paging: "pagerduty", chat: "webhook", pagerduty: {}, webhook: {} };
+        doc.config[`${P}:alerting`] = { ...alerting, teams: [...((alerting.teams as unknown[] | undefined) ?? []), orders] };
+        const file = path.join(tmp("plg-teams-render-"), "Pulumi.dev.yaml");
+        fs.writeFileSync(file, YAML.stringify(doc));
+        const out = path.join(tmp("plg-teams-render-out-"), "out");
+        const r = await renderQuietly(["dev", "--stack-file", file, "--out", out]);
+        assert.equal(r.code, 0, r.stderr);
+        const summary = fs.readFileSync(path.join(out, "summary.txt"), "utf8");
+        assert.match(summary, /pulumi up would stop: plg-observability:teamSecrets\.orders\.pagerdutyRoutingKey not set, needed by plg-observability:alerting\.teams\[1\]\.pagerduty.*\(pulumi config set --secret --path 'teamSecrets\.orders\.pagerdutyRoutingKey' <a 32-character PagerDuty Events API v2 routing key>\)/);
+        assert.match(summary, /teamSecrets\.orders\.webhookUrl not set/);
+        const am = YAML.parse(fs.readFileSync(path.join(out, "alertmanager.yaml"), "utf8")) as AlertmanagerConfig;
+        assert.equal(am.receivers.find((x) => x.name === "orders-webhook")?.webhook_configs?.[0]?.url_file, alertmanagerSecretPath(kps.receiverSecretName, teamSecretKey("orders", "webhookUrl")));
     });
 
     it("a stack file whose teamSecrets leaves are all `secure:` is read as encrypted (placeholders), not as plain text", () => {

@@ -104,7 +104,9 @@ function isSecureValue(v: unknown): boolean {
 
 /**
  * A value `pulumi config set --secret --path` built (a mapping whose every leaf is `secure:`, as
- * teamSecrets): encrypted as a whole for render. A plain leaf among them makes it a plain secret.
+ * teamSecrets): encrypted as a whole for render. A plain leaf among them makes it a plain secret
+ * here; Pulumi itself counts a mapping with any secure leaf as a secret (config/value.go,
+ * hasSecureValue), so only render can tell that one field was set without --secret.
  */
 function isSecureTree(v: unknown): boolean {
     if (isSecureValue(v)) return true;
