@@ -358,6 +358,8 @@ export const TEAM_CHECKS: readonly Check[] = [
         name: "a team repeats no faster than it groups",
         run(s, ctx) {
             s.alerting.teams.forEach((t, i) => {
+                // Neither set: the platform's own pair, checked on its own keys.
+                if (t.groupInterval === undefined && t.repeatInterval === undefined) return;
                 const groupInterval = t.groupInterval ?? s.alerting.groupInterval;
                 const repeatInterval = t.repeatInterval ?? s.alerting.repeatInterval;
                 if (durationSeconds(repeatInterval) < durationSeconds(groupInterval)) {

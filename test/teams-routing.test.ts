@@ -374,6 +374,11 @@ describe("teams: config mistakes, each naming the key", function () {
             expect: `${P}:teamSecrets.ordrs: expected the name of a team in alerting.teams (orders), given "ordrs"`,
         },
         {
+            what: "a team repeating faster than it groups",
+            teams: [{ name: "orders", namespaces: ["orders"], groupInterval: "10m", repeatInterval: "5m" }],
+            expect: `${P}:alerting.teams[0].repeatInterval: expected repeatInterval (5m) at least groupInterval (10m), given less`,
+        },
+        {
             what: "office hours in an unknown time zone",
             teams: [{ name: "orders", namespaces: ["orders"], chat: "slack", slack: { channel: "#o" }, officeHours: { weekdays: ["monday:friday"], times: [{ start: "09:00", end: "17:00" }], location: "Moon/Tycho" } }],
             expect: `${P}:alerting.teams[0].officeHours.location: expected an IANA time zone such as Europe/Berlin or UTC, given`,
