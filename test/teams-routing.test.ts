@@ -33,7 +33,7 @@ import { runUnderMocks } from "../tools/mock-run";
 import { main } from "../program";
 import { requireBinary, run } from "./support/binaries";
 import { ROOT } from "./support/graph";
-import { STACK_FILES, STACK_NAMES } from "./support/manifests";
+import { STACK_FILES, STACK_NAMES, renderedStack } from "./support/manifests";
 import { renderQuietly, tmp } from "./support/render";
 
 const P = "plg-observability";
@@ -316,6 +316,32 @@ describe("teams: routing and receivers (amtool)", function () {
             assert.equal(payments?.slack?.webhook, undefined);
         }
     });
+});
+
+describe("teams: the Alertmanager config as the chart stores it (real helm template)", function () {
+    this.timeout(300_000);
+
+    for (const name of ["dev", "prod"] as const) {
+        it(`${name}: the chart's config Secret passes amtool check-config and routes each team; muting survives Helm`, async function () {
+            const amtool = requireBinary(this, "amtool", "prometheus-alertmanager");
+            const stack = await renderedStack(this, name);
+            const secret = stack.objects(kps.release).find((o) => o.kind === "Secret" && String(o.metadata.name).startsWith("alertmanager-"));
+            assert.ok(secret, "the chart's Alertmanager configuration Secret");
+            const data = Object.fromEntries(Object.entries(secret.data as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, "base64").toString("utf8")]));
+            const config = YAML.parse(data["alertmanager.yaml"] ?? "") as AlertmanagerConfig;
+            const templates = Object.fromEntries(Object.entries(data).filter(([k]) => k.endsWith(".tmpl")));
+            const file = writeForAmtool(config, templates);
+            const check = run(amtool, ["check-config", file]);
+            assert.equal(check.code, 0, check.output);
+            assert.ok(stack.settings.alerting.teams.length > 0, "the stack declares a team");
+            assertTeamRouting(amtool, file, stack.settings.alerting.teams, stack.settings.alerting);
+            for (const team of stack.settings.alerting.teams.filter((t) => t.officeHours)) {
+                const interval = config.time_intervals?.find((t) => t.name === `${team.name}-outside-office-hours`);
+                assert.ok(interval && interval.time_intervals.length > 0, `${team.name}'s hours outside the office reach Alertmanager`);
+                assert.ok((config.route.routes ?? []).some((r) => r.mute_time_intervals?.includes(interval.name)));
+            }
+        });
+    }
 });
 
 // ------------------------------------------------------------------ config: refused naming the key, secrets never shown
