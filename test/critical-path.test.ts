@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { alloy, kps, loki } from "../components/endpoints";
+import { alloy, kps, loki, thanos } from "../components/endpoints";
 import { type RecordedResource, revealSecrets } from "../tools/mock-run";
 import { type Graph, runStack } from "./support/graph";
 
@@ -29,6 +29,7 @@ const RELEASE_MINUTES: Record<string, number> = {
     "aws-load-balancer-controller": 2,
     "kube-prometheus-stack": 5,
     loki: 6,
+    thanos: 3,
 };
 
 /** Add-ons after the nodes that a release truly needs before Helm sees it ready, and why. */
@@ -114,7 +115,13 @@ for (const stack of ["dev", "prod"] as const) {
             const claiming = releases.filter((r) =>
                 [...entries(revealSecrets(r.inputs.values))].some(([k, v]) => /^storageClass(Name)?$/.test(k) && v === scName),
             );
-            assert.deepEqual(claiming.map((r) => r.inputs.name).sort(), [kps.release, loki.release].sort(), "Prometheus, Alertmanager and Loki keep data on volumes");
+            // Long-term metrics add the Thanos Compactor's and Store Gateway's volumes.
+            const thanosOn = releases.some((r) => r.inputs.name === thanos.release);
+            assert.deepEqual(
+                claiming.map((r) => r.inputs.name).sort(),
+                [kps.release, loki.release, ...(thanosOn ? [thanos.release] : [])].sort(),
+                "Prometheus, Alertmanager, Loki (and Thanos) keep data on volumes",
+            );
             for (const r of claiming) {
                 assert.ok(g.waitsFor(r).has(ebs), `${chartOf(r)} creates PVCs: it needs the EBS CSI driver`);
                 assert.ok(g.waitsFor(r).has(sc), `${chartOf(r)} creates PVCs of ${scName}`);

@@ -124,7 +124,7 @@ describe("long-term metrics: rendered by the real charts (prod)", function () {
         assert.equal(c.aws_sdk_auth, true);
         const bucket = stack.graph.byType("aws:s3/bucket:Bucket").find((b) => b.name.endsWith("-thanos-storage-bucket-blocks"));
         assert.equal(c.bucket, `${bucket?.name}-mock`);
-        assert.equal(c.endpoint, `s3.${stack.settings.aws.region}.amazonaws.com`);
+        assert.equal(c.endpoint, `s3.${stack.settings.aws?.region}.amazonaws.com`);
         for (const k of ["access_key", "secret_key", "session_token"]) assert.equal(c[k], undefined, k);
         // Nor anywhere else a container could read one from (CRDs only describe the fields).
         const everything = JSON.stringify(stack.allObjects().filter((o) => o.kind !== "CustomResourceDefinition"));
@@ -296,5 +296,34 @@ describe("long-term metrics: chart and builders", () => {
         assert.ok(parsed.ok);
         const input = thanosValuesInput(parsed.settings, "gp3", { storeGateway: {}, compactor: {} });
         assert.throws(() => buildThanosValues({ ...input, replicas: 1 }), /replicas >= 2/);
+    });
+});
+
+describe("long-term metrics: settings refused by key", () => {
+    /** Problems of the prod stack with metrics.longTerm merged over the profile's. */
+    function problems(longTerm: Record<string, unknown>, metrics: Record<string, unknown> = {}): string[] {
+        const cfg = readStackConfig(ROOT, STACK_FILES.prod);
+        const parsed = parseSettings({ ...cfg.config, "plg-observability:metrics": JSON.stringify({ ...metrics, longTerm }) });
+        return parsed.ok ? [] : parsed.problems;
+    }
+
+    it("each coarser resolution kept at least as long as the finer one", () => {
+        assert.deepEqual(problems({ retentionDays: { raw: 30, fiveMinutes: 20, oneHour: 10 } }), [
+            "plg-observability:metrics.longTerm.retentionDays.fiveMinutes: expected at least metrics.longTerm.retentionDays.raw (30), given 20",
+            "plg-observability:metrics.longTerm.retentionDays.oneHour: expected at least metrics.longTerm.retentionDays.fiveMinutes (20), given 10",
+        ]);
+    });
+
+    it("raw samples kept at least as long as Prometheus keeps them, when long-term metrics are on", () => {
+        assert.deepEqual(problems({ retentionDays: { raw: 7, fiveMinutes: 90, oneHour: 365 } }, { retention: "15d" }), [
+            "plg-observability:metrics.longTerm.retentionDays.raw: expected at least metrics.retention (15d, 15 days), given 7",
+        ]);
+        assert.deepEqual(problems({ enabled: false, retentionDays: { raw: 7, fiveMinutes: 90, oneHour: 365 } }, { retention: "15d" }), []);
+    });
+
+    it("unknown keys and out-of-range sizes are named", () => {
+        const p = problems({ retentionDay: 3, compactorVolumeSizeGiB: 1 });
+        assert.ok(p.some((x) => x.startsWith("plg-observability:metrics.longTerm.retentionDay: unknown key")), p.join("\n"));
+        assert.ok(p.some((x) => x.startsWith("plg-observability:metrics.longTerm.compactorVolumeSizeGiB: ")), p.join("\n"));
     });
 });
