@@ -65,8 +65,10 @@ describe("render", function () {
             const releases = (JSON.parse(fs.readFileSync(path.join(out, "resources.json"), "utf8")) as { type: string; inputs: { name?: string; namespace?: string } }[])
                 .filter((r) => r.type === "kubernetes:helm.sh/v3:Release")
                 .map((r) => ({ name: String(r.inputs.name), namespace: String(r.inputs.namespace) }));
-            // CRDs, kube-prometheus-stack, Loki, Alloy and the AWS Load Balancer Controller (a created cluster gets it).
-            assert.equal(releases.length, 5);
+            // CRDs, kube-prometheus-stack, Loki, Alloy, the AWS Load Balancer Controller (a created cluster gets it),
+            // the OTLP gateway (otlp.enabled, both stacks) and Thanos (metrics.longTerm, prod).
+            const expected = ["prometheus-operator-crds", "kube-prometheus-stack", "loki", "alloy", "aws-load-balancer-controller", "alloy-otlp", ...(stack === "prod" ? ["thanos"] : [])];
+            assert.deepEqual(releases.map((r) => r.name).sort(), expected.sort());
             let namespaced = 0;
             for (const r of releases) {
                 const docs = YAML.parseAllDocuments(fs.readFileSync(path.join(out, "manifests", `${r.name}.yaml`), "utf8")).map((d) => d.toJS() as { kind?: string; metadata?: { namespace?: string } } | null);
