@@ -178,6 +178,8 @@ const MISTAKES: readonly Mistake[] = [
     { key: "grafana.hostname", value: "grafana.example.com", expect: "expected grafana.tlsCertificateArn with it" },
     { key: "grafana.tlsCertificateArn", value: "arn:aws:acm:eu-west-1:123456789012:certificate/0b1c2d3e", expect: "needs a hostname" },
     { key: "grafana.persistenceSizeGiB", value: 0, expect: "from 1 to 100" },
+    { key: "grafana.hostedZoneId", value: "example.com", expect: "expected a Route 53 hosted zone id" },
+    { key: "grafana.hostedZoneId", value: "Z0123456789ABCDEFGHIJ", expect: "expected grafana.hostname and grafana.tlsCertificateArn with it" },
     { key: "grafana.adminPassword", value: "Hunter2HiddenPassword", expect: "unknown key", secret: "Hunter2HiddenPassword" },
 ];
 

@@ -332,6 +332,25 @@ describe("config: mistakes are reported all at once, by key path, before any res
         expectProblem(list, "grafana.tlsCertificateArn", "eu-west-1", "us-east-1");
     });
 
+    it("grafana.hostedZoneId: a Route 53 zone id, only with the hostname and certificate its record points through", () => {
+        const cert = "arn:aws:acm:eu-west-1:123456789012:certificate/0f0e0d0c-1111-2222-3333-444455556666";
+        const ok = accepted(stackConfig("prod", { grafana: { hostname: "grafana.example.com", tlsCertificateArn: cert, hostedZoneId: "Z0123456789ABCDEFGHIJ" } }));
+        assert.equal(ok.settings.grafana.hostedZoneId, "Z0123456789ABCDEFGHIJ");
+        // A hosted zone's ARN or a lowercase id is not the id Route 53 takes.
+        for (const bad of ["arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ", "z0123456789abcdefghij", "/hostedzone/Z0123456789ABCDEFGHIJ"]) {
+            expectProblem(
+                problems(stackConfig("prod", { grafana: { hostname: "grafana.example.com", tlsCertificateArn: cert, hostedZoneId: bad } })),
+                "grafana.hostedZoneId",
+                "expected a Route 53 hosted zone id",
+            );
+        }
+        expectProblem(problems(stackConfig("dev", { grafana: { hostedZoneId: "Z0123456789ABCDEFGHIJ" } })), "grafana.hostedZoneId", "grafana.hostname and grafana.tlsCertificateArn", "Z0123456789ABCDEFGHIJ");
+        // Only the certificate missing: the hostname's own check speaks too, and the record's names what it lacks.
+        const noCert = problems(stackConfig("dev", { grafana: { hostname: "grafana.example.com", hostedZoneId: "Z0123456789ABCDEFGHIJ" } }));
+        const line = expectProblem(noCert, "grafana.hostedZoneId", "expected grafana.tlsCertificateArn with it");
+        assert.ok(!line.includes("grafana.hostname and"), line);
+    });
+
     it("refuses a stack-file object that does not parse", () => {
         const cfg = stackConfig("dev");
         cfg[`${P}:metrics`] = "{not json";

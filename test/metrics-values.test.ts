@@ -64,7 +64,6 @@ function input(env: "dev" | "prod", overrides: Partial<KpsValuesInput> = {}): Kp
             adminSecretName: kps.grafanaAdminSecretName,
             hostname: prod ? "grafana.example.com" : undefined,
             persistenceSizeGiB: 5,
-            ingress: prod ? { className: "alb", annotations: { "alb.ingress.kubernetes.io/scheme": "internal" } } : undefined,
             loki: { url: urls.lokiGateway, tenantId: `plg-${env}` },
         },
         hardAntiAffinity: prod,
@@ -84,7 +83,6 @@ const OPAQUE = new Set([
     "alertmanager.config",
     "alertmanager.templateFiles",
     "grafana.grafana.ini",
-    "grafana.ingress.annotations",
 ]);
 
 function keyPaths(node: unknown, prefix: string[] = [], out: string[][] = []): string[][] {
@@ -335,11 +333,8 @@ describe("kube-prometheus-stack values", function () {
         });
     });
 
-    it("creates the Grafana ingress only with a hostname", function () {
-        const ingress = prod.grafana.ingress as Record<string, unknown>;
-        assert.equal(ingress.enabled, true);
-        assert.deepEqual(ingress.hosts, ["grafana.example.com"]);
-        assert.equal(ingress.ingressClassName, "alb");
-        assert.ok(!("ingress" in dev.grafana));
+    it("leaves Grafana's Ingress to the program (ingress.ts), with a hostname too", function () {
+        assert.deepEqual(prod.grafana.ingress, { enabled: false });
+        assert.deepEqual(dev.grafana.ingress, { enabled: false });
     });
 });

@@ -154,9 +154,11 @@ describe("metrics: Grafana on a hostname", () => {
         const cert = "arn:aws:acm:eu-west-1:123456789012:certificate/0f0e0d0c-1111-2222-3333-444455556666";
         const g = await runStack("prod", { settings: { grafana: { hostname: "grafana.plg.example.org", tlsCertificateArn: cert } } });
         const values = g.releaseValues(kps.release);
-        assert.equal(at(values, "grafana.ingress.enabled"), true);
-        assert.deepEqual(at(values, "grafana.ingress.hosts"), ["grafana.plg.example.org"]);
-        assert.equal((at(values, "grafana.ingress.annotations") as Obj)["alb.ingress.kubernetes.io/certificate-arn"], cert);
+        // The program's own Ingress (Pulumi waits for its ALB), none from the chart.
+        assert.equal(at(values, "grafana.ingress.enabled"), false);
+        const ingress = g.inputs(g.one("kubernetes:networking.k8s.io/v1:Ingress"));
+        assert.deepEqual((at(ingress, "spec.rules") as Obj[]).map((r) => r.host), ["grafana.plg.example.org"]);
+        assert.equal((at(ingress, "metadata.annotations") as Obj)["alb.ingress.kubernetes.io/certificate-arn"], cert);
         assert.equal(g.run.outputs.grafanaAccess, "https://grafana.plg.example.org");
         assert.equal(at(values, "alertmanager.alertmanagerSpec.externalUrl"), "https://grafana.plg.example.org/alerting");
         const rule = g.one("kubernetes:monitoring.coreos.com/v1:PrometheusRule");
@@ -170,6 +172,8 @@ describe("metrics: Grafana on a hostname", () => {
     it("without a hostname, has no ingress and says how to port-forward", async () => {
         const g = await runStack("prod");
         assert.notEqual(at(g.releaseValues(kps.release), "grafana.ingress.enabled"), true);
+        assert.deepEqual(g.byType("kubernetes:networking.k8s.io/v1:Ingress"), []);
+        assert.equal(g.run.outputs.grafanaLoadBalancer, undefined);
         assert.equal(at(g.releaseValues(kps.release), "alertmanager.alertmanagerSpec.externalUrl"), undefined);
         assert.match(String(g.run.outputs.grafanaAccess), /^kubectl -n monitoring port-forward svc\/grafana 3000:80/);
     });

@@ -23,6 +23,12 @@ const VARIANTS: Variant[] = [
     { label: "dev", stack: "dev", over: {}, creates: true },
     { label: "prod", stack: "prod", over: {}, creates: true },
     { label: "prod with IRSA", stack: "prod", over: { settings: { cluster: { ...clusterSettings("prod"), workloadIdentity: "irsa" } } }, creates: true },
+    {
+        label: "prod with Grafana on a hostname and its Route 53 record (the ALB does not exist yet)",
+        stack: "prod",
+        over: { settings: { grafana: { hostname: "grafana.example.com", tlsCertificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/0b1c2d3e-4f5a-6b7c-8d9e-0f1a2b3c4d5e", hostedZoneId: "Z0123456789ABCDEFGHIJ" } } },
+        creates: true,
+    },
     { label: "a brought cluster with IRSA", stack: "dev", over: { settings: { cluster: { name: "shared-eks", existing: { name: "shared-eks" }, workloadIdentity: "irsa" } } }, creates: false },
 ];
 

@@ -158,6 +158,16 @@ function mockState(type: string, name: string, inputs: Record<string, unknown>, 
             // A new template starts at version 1; node groups roll when it changes.
             base.latestVersion = 1;
             break;
+        case "kubernetes:networking.k8s.io/v1:Ingress": {
+            // What the AWS Load Balancer Controller writes once the ALB exists: its DNS name
+            // (k8s-<namespace>-<name>-<hash>-<id>.<region>.elb.amazonaws.com, "internal-" first for an internal one).
+            const meta = (inputs.metadata ?? {}) as { name?: string; namespace?: string; annotations?: Record<string, string> };
+            const internal = meta.annotations?.["alb.ingress.kubernetes.io/scheme"] === "internal" ? "internal-" : "";
+            const part = (v: unknown) => String(v).replace(/[^a-z0-9]/g, "").slice(0, 8);
+            const alb = `${internal}k8s-${part(meta.namespace)}-${part(meta.name)}-0123456789-1234567890.${region}.elb.amazonaws.com`;
+            base.status = { loadBalancer: { ingress: [{ hostname: alb }] } };
+            break;
+        }
     }
     return base;
 }
@@ -193,6 +203,19 @@ function mockCall(token: string, inputs: Record<string, unknown>, region: string
                 vpcConfig: { vpcId: "vpc-0123456789abcdef0", subnetIds: [], endpointPrivateAccess: true, endpointPublicAccess: true },
                 accessConfigs: [{ authenticationMode: "API" }],
             };
+        }
+        case "aws:lb/getHostedZoneId:getHostedZoneId": {
+            // The ELB hosted zone ids of two regions (AWS General Reference, "Elastic Load Balancing
+            // endpoints and quotas"): Application/Classic and Network load balancers differ.
+            const zones: Record<string, Record<string, string>> = {
+                "eu-west-1": { application: "Z32O12XQLNTSW2", network: "Z2IFOLAFXWLO4F" },
+                "us-east-1": { application: "Z35SXDOTRQ7X7K", network: "Z26RNL4JYFTOTI" },
+            };
+            const r = String(inputs.region ?? region);
+            const type = String(inputs.loadBalancerType ?? "application");
+            const id = zones[r]?.[type];
+            if (id === undefined) throw new Error(`mock: no ELB hosted zone id for ${type} load balancers in ${r}`);
+            return { id, region: r, loadBalancerType: type };
         }
         case "aws:ec2/getVpc:getVpc":
             return { ...inputs, cidrBlock: "10.42.0.0/16" };
