@@ -32,6 +32,8 @@ import { readStackConfig } from "../tools/stack-config";
 import { runUnderMocks } from "../tools/mock-run";
 import { main } from "../program";
 import { requireBinary, run } from "./support/binaries";
+import { Proc, freePort, sleep, stopAll, waitFor } from "./support/processes";
+import http from "node:http";
 import { ROOT } from "./support/graph";
 import { STACK_FILES, STACK_NAMES, renderedStack } from "./support/manifests";
 import { renderQuietly, tmp } from "./support/render";
@@ -342,6 +344,76 @@ describe("teams: the Alertmanager config as the chart stores it (real helm templ
             }
         });
     }
+});
+
+/**
+ * A real Alertmanager (Debian's 0.25) with a team whose receiver posts to a sink on loopback: its
+ * warnings are muted exactly while the generated outside-office-hours interval holds, its critical
+ * alerts never. The office is "today, all day" or "every day but today" (UTC), so the test knows
+ * which one holds now. 0.25 knows no webhook url_file: the receiver posts to the sink's url.
+ */
+describe("teams: office hours mute warnings in a real Alertmanager (loopback)", function () {
+    this.timeout(60_000);
+    const procs: Proc[] = [];
+    const servers: http.Server[] = [];
+    after(async () => {
+        await stopAll(procs);
+        for (const s of servers) s.close();
+    });
+
+    /** Alert names the sink received for `office`, after posting a critical and a warning alert of the team. */
+    async function delivered(ctx: Mocha.Context, office: OfficeHours): Promise<string[]> {
+        const bin = requireBinary(ctx, "prometheus-alertmanager", "prometheus-alertmanager");
+        const got: string[] = [];
+        const sink = http.createServer((req, res) => {
+            let body = "";
+            req.on("data", (c: Buffer) => (body += c.toString()));
+            req.on("end", () => {
+                const msg = JSON.parse(body) as { alerts: { labels: Record<string, string> }[] };
+                for (const a of msg.alerts) got.push(a.labels.alertname ?? "");
+                res.end("ok");
+            });
+        });
+        servers.push(sink);
+        const sinkPort = await freePort();
+        await new Promise<void>((r) => sink.listen(sinkPort, "127.0.0.1", () => r()));
+        const team: TeamSettings = { name: "night", namespaces: ["night"], paging: "webhook", chat: "webhook", webhook: {}, groupWait: "0s", groupInterval: "1s", officeHours: office };
+        const { config } = buildAlertmanagerConfig({ ...base, slack: { enabled: false, channel: "" }, pagerduty: { enabled: false }, heartbeat: { enabled: false }, teams: [team] });
+        const forSink = {
+            ...config,
+            templates: [],
+            receivers: config.receivers.map((r) => (r.webhook_configs ? { name: r.name, webhook_configs: [{ url: `http://127.0.0.1:${sinkPort}/`, send_resolved: false }] } : r)),
+        };
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plg-teams-am-"));
+        fs.writeFileSync(path.join(dir, "alertmanager.yml"), stringify(forSink));
+        const port = await freePort();
+        const proc = new Proc("alertmanager", bin, [`--config.file=${path.join(dir, "alertmanager.yml")}`, `--storage.path=${path.join(dir, "data")}`, `--web.listen-address=127.0.0.1:${port}`, "--cluster.listen-address="]);
+        procs.push(proc);
+        await proc.waitReady(`http://127.0.0.1:${port}/-/ready`, 15_000);
+        const alert = (alertname: string, severity: string) => ({ labels: { alertname, severity, namespace: "night" }, startsAt: new Date().toISOString() });
+        const res = await fetch(`http://127.0.0.1:${port}/api/v2/alerts`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify([alert("NightPage", "critical"), alert("NightChat", "warning")]),
+        });
+        assert.equal(res.status, 200, await res.text());
+        // The page is never muted: once it arrives, the warning (same wait, same receiver) has had its chance too.
+        await waitFor("the critical alert at the sink", 15_000, async () => (got.includes("NightPage") ? true : undefined));
+        await sleep(3_000);
+        await proc.stop();
+        return [...new Set(got)].sort();
+    }
+
+    const today = WEEKDAYS[new Date().getUTCDay()] as string;
+    const others = WEEKDAYS.filter((d) => d !== today);
+
+    it("inside office hours: the warning and the page both arrive", async function () {
+        assert.deepEqual(await delivered(this, { weekdays: [today], times: [{ start: "00:00", end: "24:00" }], location: "UTC" }), ["NightChat", "NightPage"]);
+    });
+
+    it("outside office hours: the page arrives, the warning is muted", async function () {
+        assert.deepEqual(await delivered(this, { weekdays: others, times: [{ start: "00:00", end: "24:00" }], location: "UTC" }), ["NightPage"]);
+    });
 });
 
 // ------------------------------------------------------------------ config: refused naming the key, secrets never shown

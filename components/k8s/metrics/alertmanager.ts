@@ -424,18 +424,19 @@ function teamRoutes(input: AlertmanagerInput, teams: readonly TeamSettings[]): A
                 receiver: teamReceiverName(team.name, team.chat),
                 matchers: [selector, quoted("severity", "warning")],
                 ...timing,
-                ...(team.officeHours ? { mute_time_intervals: [teamMuteIntervalName(team.name)] } : {}),
+                ...(team.officeHours && outsideOfficeHours(team.officeHours).length > 0 ? { mute_time_intervals: [teamMuteIntervalName(team.name)] } : {}),
             });
         }
         return routes;
     });
 }
 
-/** The teams' named intervals: each office-hours team's time outside them. */
+/** The teams' named intervals: each office-hours team's time outside them (none when the office never closes). */
 function teamTimeIntervals(teams: readonly TeamSettings[]): NamedTimeInterval[] {
     return teams
         .filter((t): t is TeamSettings & { officeHours: OfficeHours } => t.officeHours !== undefined)
-        .map((t) => ({ name: teamMuteIntervalName(t.name), time_intervals: outsideOfficeHours(t.officeHours) }));
+        .map((t) => ({ name: teamMuteIntervalName(t.name), time_intervals: outsideOfficeHours(t.officeHours) }))
+        .filter((t) => t.time_intervals.length > 0);
 }
 
 /** Builds the configuration and template files; no secret value is ever an input or an output. */
