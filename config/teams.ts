@@ -155,9 +155,9 @@ export const minutesOf = (hhmm: string): number => Number(hhmm.slice(0, 2)) * 60
 
 const LOCATION_EXPECTED = "expected an IANA time zone such as Europe/Berlin or UTC";
 const ianaLocation = text(/^(UTC|[A-Z][A-Za-z_+-]*(\/[A-Z0-9][A-Za-z0-9_+-]*)+)$/, LOCATION_EXPECTED).refine(
-    (z) => {
+    (tz) => {
         try {
-            new Intl.DateTimeFormat("en", { timeZone: z });
+            new Intl.DateTimeFormat("en", { timeZone: tz });
             return true;
         } catch {
             return false;
