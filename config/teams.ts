@@ -376,8 +376,10 @@ export const TEAM_CHECKS: readonly Check[] = [
             if (parsed === undefined) return;
             const teams = s.alerting.teams.map((t) => t.name);
             for (const [team, fields] of Object.entries(parsed)) {
+                // A warning: a removed team's leftover credentials harm nothing, and a misspelt team
+                // leaves the real one's credential missing, which is a problem of its own.
                 if (!teams.includes(team)) {
-                    ctx.problem(["teamSecrets", team], `expected the name of a team in alerting.teams (${teams.join(", ") || "none declared"}), given ${JSON.stringify(team)}`);
+                    ctx.warning(["teamSecrets", team], `unused: expected the name of a team in alerting.teams (${teams.join(", ") || "none declared"}), given ${JSON.stringify(team)}`);
                     continue;
                 }
                 for (const [field, value] of Object.entries(fields)) {
