@@ -13,7 +13,7 @@ import { alloy, datasourceUids, kps, loki, teamLokiDatasourceUid, urls } from ".
 import { alloyConfigInput } from "../components/k8s/collector";
 import { buildAlloyConfig } from "../components/k8s/collector/config";
 import { lokiValuesInput } from "../components/k8s/logs";
-import { LOKI_RULES_DIR, type LokiDeploymentMode, buildLokiValues } from "../components/k8s/logs/values";
+import { LOKI_RULES_DIR, type LokiDeploymentMode, buildLokiValues, tenantRuleFiles } from "../components/k8s/logs/values";
 import { type K8sObject, Unavailable, helmTemplate, parseManifests } from "../tools/helm";
 import { readStackConfig } from "../tools/stack-config";
 import type { ChartKey } from "../components/charts";
@@ -160,6 +160,18 @@ describe("Logs per team: the Loki values builder", () => {
         assert.deepEqual(overridesOf(buildLokiValues({ ...base(), tenantLimits: {} })), {});
     });
 
+    it("rule files: the platform's in every team tenant beside the team's own, never shadowed", () => {
+        const platform = { "platform-log-alerts.yaml": "groups: []\n" };
+        const own = { payments: { "logs.yaml": "groups: []\n" } };
+        assert.deepEqual(tenantRuleFiles("platform", platform, ["payments", "search"], own), {
+            platform,
+            payments: { ...platform, ...own.payments },
+            search: platform,
+        });
+        assert.throws(() => tenantRuleFiles("platform", platform, ["payments"], { payments: platform }), /platform-log-alerts.yaml would replace the platform's file/);
+        assert.throws(() => tenantRuleFiles("platform", platform, ["platform"]), /is the platform's tenant/);
+    });
+
     it("refuses a tenant id Loki would refuse", () => {
         assert.throws(() => buildLokiValues({ ...base(), tenantLimits: { "a b": { ingestionRateMb: 1 } } }), /tenantLimits: tenant "a b"/);
     });
@@ -233,6 +245,24 @@ for (const stack of ["dev", "prod"] as const) {
             }
             assert.equal(new Set(lokis.map((d) => d.name)).size, lokis.length, "names are unique too (Grafana refuses duplicates)");
             for (const uid of [datasourceUids.prometheus, datasourceUids.alertmanager]) assert.ok(all.some((d) => d.uid === uid), uid);
+        });
+
+        it("every team tenant also runs the platform's log alert rules, mounted for the ruler beside the platform tenant's", () => {
+            const rulers = lokiObjects.filter((o) => ["all", "backend", "ruler"].includes(lokiTarget(o) ?? ""));
+            assert.equal(rulers.length, 1);
+            const ruler = rulers[0] as K8sObject;
+            const filesAt = (tenant: string): Rec => {
+                const mount = list(lokiContainer(ruler)?.volumeMounts).find((m) => m.mountPath === `${LOKI_RULES_DIR}/${tenant}`);
+                assert.ok(mount, `${tenant}'s rules mounted`);
+                const cmName = rec(list(podSpecOf(ruler).volumes).find((v) => v.name === mount.name)?.configMap).name;
+                return rec(lokiObjects.find((o) => o.kind === "ConfigMap" && o.metadata.name === cmName)?.data);
+            };
+            const platform = filesAt(PLATFORM_TENANT);
+            assert.ok(Object.keys(platform).length > 0);
+            for (const t of TEAMS) {
+                const team = filesAt(t.name);
+                for (const [file, text] of Object.entries(platform)) assert.equal(team[file], text, `${t.name} runs ${file}`);
+            }
         });
 
         it("the ruler's Alertmanager is the platform's, for every tenant (no per-tenant override)", () => {

@@ -79,8 +79,10 @@ for (const stack of ["dev", "prod"] as const) {
             assert.equal(at(values, "loki.rulerConfig.enable_api"), true);
             assert.equal(at(values, "loki.rulerConfig.storage.type"), "local");
             const cms = (values.extraObjects as Obj[]).filter((o) => o.kind === "ConfigMap");
-            assert.equal(cms.length, 1);
-            const rulesText = Object.values(cms[0]?.data as Record<string, string>).join("\n");
+            // One ConfigMap per tenant; the teams' are checked in test/logs-tenancy.test.ts.
+            const platformRules = cms.find((o) => at(o, "metadata.name") === "loki-rules-platform");
+            assert.ok(platformRules, `the platform tenant's rules among ${cms.map((o) => String(at(o, "metadata.name"))).join(", ")}`);
+            const rulesText = Object.values(platformRules.data as Record<string, string>).join("\n");
             assert.match(rulesText, /alert: LogAuthenticationFailures/);
             const mounts = JSON.stringify(at(values, "singleBinary.extraVolumeMounts"));
             assert.ok(mounts.includes(`/etc/loki/rules/platform`), "rules mounted under the tenant's directory");

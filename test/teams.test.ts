@@ -12,6 +12,7 @@ import { type Settings, parseSettings } from "../config";
 import { TEAMS_DIRECTORY, kps, teamLokiDatasourceUid } from "../components/endpoints";
 import { GRAFANA_DASHBOARD_SIDECAR } from "../components/k8s/metrics/values";
 import { lokiRulesConfigMapName } from "../components/k8s/logs/values";
+import { LOKI_RULE_FILE_NAME } from "../components/k8s/logs/rules";
 import { teamLokiRules, teamPrometheusRuleName } from "../components/k8s/teams";
 import { type TeamTree, loadTeams, readTeamTree } from "../components/k8s/teams/files";
 import { checkTeams } from "../tools/team-checks";
@@ -315,7 +316,8 @@ describe("team files: what the program ships", function () {
         const values = graph.releaseValues("loki") as { extraObjects: { metadata: { name: string }; data: Record<string, string> }[]; singleBinary: { extraVolumeMounts: { name: string; mountPath: string }[] } };
         const cm = values.extraObjects.find((o) => o.metadata.name === lokiRulesConfigMapName("payments"));
         assert.ok(cm, "payments rules ConfigMap");
-        assert.deepEqual(Object.keys(cm.data), ["logs.yaml"]);
+        // The team's file beside the platform's log rules, which every team tenant runs too (logs/values.ts tenantRuleFiles).
+        assert.deepEqual(Object.keys(cm.data).sort(), [LOKI_RULE_FILE_NAME, "logs.yaml"].sort());
         assert.match(cm.data["logs.yaml"] ?? "", /PaymentsDeclinedSpike/);
         assert.ok(values.singleBinary.extraVolumeMounts.some((m) => m.mountPath === "/etc/loki/rules/payments"));
     });

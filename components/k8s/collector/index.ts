@@ -4,7 +4,7 @@ import { type Settings, clusterNameOf } from "../../../config";
 import { chartRelease } from "../helm";
 import { protectedInProd } from "../namespace";
 import { alloy, urls } from "../../endpoints";
-import { teamLokiTenant } from "../logs/values";
+import { teamLogTenants } from "../logs/values";
 import { type AlloyConfigInput, buildAlloyConfig } from "./config";
 import { type AlloyValuesInput, buildAlloyValues } from "./values";
 import { logReplicaOf, withLogReplica } from "./replica";
@@ -28,10 +28,7 @@ export function alloyConfigInput(settings: Settings): AlloyConfigInput {
         clusterName: clusterNameOf(settings),
         tenantId: settings.logs.tenantId,
         // Each team's namespaces to its own tenant; the platform's and unowned namespaces stay in logs.tenantId.
-        // A team known only by its `team` alert label owns no namespace, so no stream is its.
-        tenantRoutes: settings.alerting.teams
-            .filter((t) => t.namespaces.length > 0)
-            .map((t) => ({ tenant: teamLokiTenant(t.name), namespaces: t.namespaces })),
+        tenantRoutes: teamLogTenants(settings.alerting.teams),
         pushUrl: urls.lokiPush,
         ...(settings.logs.replicateTo ? { replica: logReplicaOf(settings) } : {}),
     };

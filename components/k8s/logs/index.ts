@@ -5,7 +5,7 @@ import { chartRelease } from "../helm";
 import { platformNamespace, protectedInProd } from "../namespace";
 import { loki, urls } from "../../endpoints";
 import { DEFAULT_LOKI_RULE_THRESHOLDS, type LokiRulesInput, buildLokiRulerConfigMapData, buildLokiRules } from "./rules";
-import { type LokiResources, type LokiValuesInput, buildLokiValues, teamLokiTenant } from "./values";
+import { type LokiResources, type LokiValuesInput, buildLokiValues, teamLogTenants, teamLokiTenant, tenantRuleFiles } from "./values";
 
 /** Loki's log alert rules from settings: one mapping used by the component and by render. */
 export function lokiRulesInput(settings: Settings): LokiRulesInput {
@@ -77,7 +77,7 @@ export function lokiValuesInput(
         volumeSizeGiB: l.volumeSizeGiB,
         alertmanagerUrl: urls.alertmanagerReplicasSrv,
         // The teams' rule files (teams/<team>/loki/) beside the platform's, each in its own tenant.
-        rules: { ...teamRules, [l.tenantId]: buildLokiRulerConfigMapData(ruleFile) },
+        rules: tenantRuleFiles(l.tenantId, buildLokiRulerConfigMapData(ruleFile), teamLogTenants(settings.alerting.teams).map((t) => t.tenant), teamRules),
         resources: RESOURCES[settings.environment],
         // Alloy pushes through the gateway: in prod it must survive a node drain.
         gatewayReplicas: prod ? 2 : 1,

@@ -263,6 +263,40 @@ function runtimeOverrides(tenantLimits: Readonly<Record<string, Partial<LokiLimi
     return overrides;
 }
 
+/** A team's namespaces and the Loki tenant their logs go to. */
+export interface TeamLogTenant {
+    readonly tenant: string;
+    readonly namespaces: readonly string[];
+}
+
+/** Each team that owns namespaces, with its tenant (a team known only by its `team` alert label writes no logs). */
+export function teamLogTenants(teams: readonly { readonly name: string; readonly namespaces: readonly string[] }[]): TeamLogTenant[] {
+    return teams.filter((t) => t.namespaces.length > 0).map((t) => ({ tenant: teamLokiTenant(t.name), namespaces: t.namespaces }));
+}
+
+/**
+ * Rule files per tenant: the platform's files in its own tenant and in every team tenant (the
+ * platform's log alerts group by namespace, so a team's fire in its tenant and route to the team;
+ * splitting logs by tenant must not drop them), beside each team's own files.
+ */
+export function tenantRuleFiles(
+    platformTenant: string,
+    platformFiles: Readonly<Record<string, string>>,
+    teamTenants: readonly string[],
+    teamFiles: LokiRuleFiles = {},
+): LokiRuleFiles {
+    const out: Record<string, Readonly<Record<string, string>>> = {};
+    for (const tenant of new Set([...teamTenants, ...Object.keys(teamFiles)])) {
+        if (tenant === platformTenant) throw new Error(`rules: team tenant ${tenant} is the platform's tenant`);
+        const own = teamFiles[tenant] ?? {};
+        const clash = Object.keys(own).filter((f) => f in platformFiles);
+        if (clash.length > 0) throw new Error(`rules[${tenant}]: ${clash.join(", ")} would replace the platform's file of that name`);
+        out[tenant] = { ...(teamTenants.includes(tenant) ? platformFiles : {}), ...own };
+    }
+    out[platformTenant] = platformFiles;
+    return out;
+}
+
 /** Kubernetes object name for a tenant's rules ConfigMap/volume (DNS-1123 label, <= 63 chars). */
 export function lokiRulesConfigMapName(tenantId: string): string {
     const slug = tenantId.toLowerCase().replace(/[^a-z0-9-]/g, "-").replace(/^-+|-+$/g, "");
