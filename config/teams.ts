@@ -155,9 +155,9 @@ export const minutesOf = (hhmm: string): number => Number(hhmm.slice(0, 2)) * 60
 
 const LOCATION_EXPECTED = "expected an IANA time zone such as Europe/Berlin or UTC";
 const ianaLocation = text(/^(UTC|[A-Z][A-Za-z_+-]*(\/[A-Z0-9][A-Za-z0-9_+-]*)+)$/, LOCATION_EXPECTED).refine(
-    (z) => {
+    (tz) => {
         try {
-            new Intl.DateTimeFormat("en", { timeZone: z });
+            new Intl.DateTimeFormat("en", { timeZone: tz });
             return true;
         } catch {
             return false;
@@ -376,8 +376,10 @@ export const TEAM_CHECKS: readonly Check[] = [
             if (parsed === undefined) return;
             const teams = s.alerting.teams.map((t) => t.name);
             for (const [team, fields] of Object.entries(parsed)) {
+                // A warning: a removed team's leftover credentials harm nothing, and a misspelt team
+                // leaves the real one's credential missing, which is a problem of its own.
                 if (!teams.includes(team)) {
-                    ctx.problem(["teamSecrets", team], `expected the name of a team in alerting.teams (${teams.join(", ") || "none declared"}), given ${JSON.stringify(team)}`);
+                    ctx.warning(["teamSecrets", team], `unused: expected the name of a team in alerting.teams (${teams.join(", ") || "none declared"}), given ${JSON.stringify(team)}`);
                     continue;
                 }
                 for (const [field, value] of Object.entries(fields)) {

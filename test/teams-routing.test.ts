@@ -466,10 +466,10 @@ describe("teams: config mistakes, each naming the key", function () {
             expect: `${P}:teamSecrets.orders.opsgenieApiKey: expected an Opsgenie integration API key (a UUID), given a value that is not (hidden: it is a secret)`,
         },
         {
-            what: "a credential for an undeclared team",
-            teams: [{ name: "orders", namespaces: ["orders"] }],
+            what: "a misspelt team in teamSecrets: the real team's credential is missing",
+            teams: [{ name: "orders", namespaces: ["orders"], paging: "webhook", webhook: {} }],
             extra: { [`${P}:teamSecrets`]: { ordrs: { webhookUrl: "https://hooks.example.com/x" } } },
-            expect: `${P}:teamSecrets.ordrs: expected the name of a team in alerting.teams (orders), given "ordrs"`,
+            expect: `${P}:alerting.teams[0].webhook: team orders's webhook is enabled but the secret teamSecrets.orders.webhookUrl is not set`,
         },
         {
             what: "a team repeating faster than it groups",
@@ -497,6 +497,12 @@ describe("teams: config mistakes, each naming the key", function () {
             assert.ok(!problems.join("\n").includes(LEAK), "a secret value was shown");
         });
     }
+
+    it("credentials of a team not (or no longer) declared are only warned about, naming the key", () => {
+        const r = parseWith([{ name: "orders", namespaces: ["orders"] }], { [`${P}:teamSecrets`]: { gone: { webhookUrl: "https://hooks.example.com/x" } } });
+        assert.ok(r.ok, problemsOf(r).join("\n"));
+        assert.ok(r.warnings.includes(`${P}:teamSecrets.gone: unused: expected the name of a team in alerting.teams (orders), given "gone"`), r.warnings.join("\n"));
+    });
 
     it("a team on the platform's Slack webhook needs slackWebhookUrl, named with the team's key", () => {
         const doc = YAML.parse(fs.readFileSync(STACK_FILES.dev, "utf8")) as { config: Record<string, unknown> };

@@ -67,6 +67,20 @@ describe("long-term metrics: rendered by the real charts (prod)", function () {
         assert.equal(rec(rec(prometheusCr(stack).spec).thanos).image, `quay.io/thanos/thanos:${THANOS_VERSION}`);
     });
 
+    it("the sidecar's fields are the operator's: every key of spec.thanos is in the Prometheus CRD's schema", () => {
+        const crd = stack.objects(kps.crdsRelease).find((o) => o.kind === "CustomResourceDefinition" && o.metadata.name === "prometheuses.monitoring.coreos.com");
+        assert.ok(crd, "the Prometheus CRD");
+        const version = list(rec(crd.spec).versions).find((v) => v.name === "v1");
+        const thanosSchema = rec(rec(rec(rec(rec(rec(version?.schema).openAPIV3Schema).properties).spec).properties).thanos);
+        const props = rec(thanosSchema.properties);
+        const spec = rec(rec(prometheusCr(stack).spec).thanos);
+        for (const k of Object.keys(spec)) assert.ok(k in props, `spec.thanos.${k} is not in the CRD`);
+        const selector = rec(rec(props.objectStorageConfig).properties);
+        for (const k of Object.keys(rec(spec.objectStorageConfig))) assert.ok(k in selector, `objectStorageConfig.${k} is not in the CRD`);
+        const specProps = rec(rec(rec(rec(rec(version?.schema).openAPIV3Schema).properties).spec).properties);
+        assert.ok("replicaExternalLabelName" in specProps);
+    });
+
     it("Query deduplicates on the external label the Prometheus resource gives each replica, and asks every sidecar and the Store Gateway", () => {
         const prom = rec(prometheusCr(stack).spec);
         // The operator's own default is prometheus_replica; whichever the resource names is the label the series carry.

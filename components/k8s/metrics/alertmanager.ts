@@ -16,8 +16,17 @@
  * Office 365 connectors msteams_configs posts to; msteamsv2 posts to a Teams workflow (Power Automate).
  * Routing, time_intervals and mute_time_intervals exist since 0.24.
  */
-import type { OfficeHours, TeamReceiverType, TeamSecretFieldName, TeamSettings } from "../../../config/teams";
-import { matchesTeamLabel, outsideOfficeHours, teamSecretFields, usedReceivers, type TimeIntervalSpec } from "../../../config/teams";
+import {
+    type OfficeHours,
+    type TeamReceiverType,
+    type TeamSecretFieldName,
+    type TeamSettings,
+    type TimeIntervalSpec,
+    matchesTeamLabel,
+    outsideOfficeHours,
+    teamSecretFields,
+    usedReceivers,
+} from "../../../config/teams";
 import { alertmanagerSecretPath } from "../../endpoints";
 import { ALERTS } from "./rules";
 
