@@ -49,6 +49,16 @@ function one(resources: readonly TestResource[], type: string): TestResource {
     return found[0] as TestResource;
 }
 
+/** The prod stack's buckets (logs; Thanos blocks: long-term metrics are on in prod): every S3 policy holds for each. */
+const PROD_BUCKETS = ["plg-log-storage-chunks", "plg-thanos-storage-bucket-blocks"] as const;
+
+/** The one resource of `type` belonging to `bucket` (named after it). */
+function ofBucket(resources: readonly TestResource[], type: string, bucket: string): TestResource {
+    const found = resources.filter((r) => r.type === type && r.name.startsWith(`${bucket}-`));
+    assert.equal(found.length, 1, `one ${type} of ${bucket} in the stack`);
+    return found[0] as TestResource;
+}
+
 function expectViolation(violations: readonly Violation[], ...fragments: string[]): void {
     assert.ok(violations.length > 0, "the policy reports a violation");
     const text = violations.map((v) => v.message).join("\n");
@@ -80,24 +90,30 @@ describe("policy pack: the platform's promises as CrossGuard policies", function
     describe("each policy fails on a resource that breaks its promise, saying what to change", function () {
         it("S3: no customer-KMS default encryption", async function () {
             const prod = await stackResources("prod");
-            const enc = one(prod, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration");
-            expectViolation(await runPolicy(s3CustomerKmsEncryption, mutate(prod, enc.name, () => undefined)), "plg-log-storage-chunks", "kmsMasterKeyId");
-            const awsManaged = mutate(prod, enc.name, (r) => ({ ...r, props: { ...r.props, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] } }));
-            expectViolation(await runPolicy(s3CustomerKmsEncryption, awsManaged), "sseAlgorithm aws:kms");
+            for (const bucket of PROD_BUCKETS) {
+                const enc = ofBucket(prod, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", bucket);
+                expectViolation(await runPolicy(s3CustomerKmsEncryption, mutate(prod, enc.name, () => undefined)), bucket, "kmsMasterKeyId");
+                const awsManaged = mutate(prod, enc.name, (r) => ({ ...r, props: { ...r.props, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] } }));
+                expectViolation(await runPolicy(s3CustomerKmsEncryption, awsManaged), "sseAlgorithm aws:kms");
+            }
         });
 
         it("S3: public access not fully blocked", async function () {
             const prod = await stackResources("prod");
-            const block = one(prod, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock");
-            const bad = mutate(prod, block.name, (r) => ({ ...r, props: { ...r.props, restrictPublicBuckets: false } }));
-            expectViolation(await runPolicy(s3PublicAccessBlocked, bad), "restrictPublicBuckets: true");
+            for (const bucket of PROD_BUCKETS) {
+                const block = ofBucket(prod, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", bucket);
+                const bad = mutate(prod, block.name, (r) => ({ ...r, props: { ...r.props, restrictPublicBuckets: false } }));
+                expectViolation(await runPolicy(s3PublicAccessBlocked, bad), "restrictPublicBuckets: true");
+            }
         });
 
         it("S3: plain HTTP allowed", async function () {
             const prod = await stackResources("prod");
-            const policy = one(prod, "aws:s3/bucketPolicy:BucketPolicy");
-            const bad = mutate(prod, policy.name, (r) => ({ ...r, props: { ...r.props, policy: JSON.stringify({ Version: "2012-10-17", Statement: [] }) } }));
-            expectViolation(await runPolicy(s3TlsOnly, bad), "aws:SecureTransport");
+            for (const bucket of PROD_BUCKETS) {
+                const policy = ofBucket(prod, "aws:s3/bucketPolicy:BucketPolicy", bucket);
+                const bad = mutate(prod, policy.name, (r) => ({ ...r, props: { ...r.props, policy: JSON.stringify({ Version: "2012-10-17", Statement: [] }) } }));
+                expectViolation(await runPolicy(s3TlsOnly, bad), "aws:SecureTransport");
+            }
         });
 
         it("EKS: secrets not encrypted", async function () {
@@ -182,9 +198,10 @@ describe("policy pack: the platform's promises as CrossGuard policies", function
 
         it("prod: a stateful resource without protect (dev is exempt)", async function () {
             const prod = await stackResources("prod");
-            const bucket = one(prod, "aws:s3/bucket:Bucket");
-            const bad = mutate(prod, bucket.name, (r) => ({ ...r, protect: false }));
-            expectViolation(await runPolicy(prodStatefulProtected, bad), `Bucket ${bucket.name}`, "protect: true");
+            for (const name of PROD_BUCKETS) {
+                const bad = mutate(prod, name, (r) => ({ ...r, protect: false }));
+                expectViolation(await runPolicy(prodStatefulProtected, bad), `Bucket ${name}`, "protect: true");
+            }
             // The stack tag alone makes a stack production, whatever its AWS tags say.
             const devAsProd = await runPolicy(prodStatefulProtected, await stackResources("dev"), { stackTags: { environment: "prod" } });
             expectViolation(devAsProd, "Bucket", "protect: true");
