@@ -193,6 +193,11 @@ describe("team files: the loader", () => {
         assert.deepEqual([problems, teams, notDeployed], [[], [], ["teams/payments"]]);
     });
 
+    it("a team Loki file may not take the name of the platform's, which every team tenant runs", () => {
+        const { problems } = loadTeams(repoTree({ [`payments/loki/${LOKI_RULE_FILE_NAME}`]: lokiFile('sum(rate({namespace="payments"}[5m])) > 1') }), ["payments"]);
+        assert.deepEqual(problems, [`teams/payments/loki/${LOKI_RULE_FILE_NAME}: ${LOKI_RULE_FILE_NAME} is the platform's rule file, which every team tenant runs too; rename the team's file`]);
+    });
+
     it("unknown sub-directories, extensions and stray files are refused by path", () => {
         const { problems } = loadTeams(repoTree({ "payments/alerts/x.yaml": "groups: []", "payments/prometheus/x.yml": promFile(), "payments/dashboards/x.yaml": "{}", "README.md": "hi" }), ["payments"]);
         assert.deepEqual([...problems].sort(), [
@@ -364,6 +369,9 @@ describe("team files: render", function () {
         const check = run(promtool, ["check", "rules", "prometheus-rules.yaml"], out);
         assert.equal(check.code, 0, check.output);
         assert.doesNotMatch(fs.readFileSync(path.join(out, "summary.txt"), "utf8"), /team files not deployed/);
+        const lokiRules = YAML.parse(fs.readFileSync(path.join(out, "loki-rules", "payments", "logs.yaml"), "utf8")) as { groups: { rules: { alert: string; labels: Record<string, string> }[] }[] };
+        assert.deepEqual(lokiRules.groups.flatMap((g) => g.rules.map((x) => [x.alert, x.labels.team])), [["PaymentsDeclinedSpike", "payments"]]);
+        assert.ok(fs.existsSync(path.join(out, "loki-rules", "payments", LOKI_RULE_FILE_NAME)), "the platform's log rules run in the team tenant too");
 
         // A platform-only stack: the brought-cluster fixture with no team declared.
         const platformOnly = YAML.parse(fs.readFileSync(path.join(ROOT, "test/fixtures/stacks/Pulumi.dev-brought.yaml"), "utf8")) as { config: Record<string, unknown> };

@@ -15,7 +15,7 @@ import { renderManifests } from "./manifests";
 import { type RunResult, runUnderMocks } from "./mock-run";
 import { documentationValueWarnings } from "./example-values";
 import { StackFileError, keepPlaceholders, readStackConfig } from "./stack-config";
-import { checkTeams } from "./team-checks";
+import { checkTeams, teamTenantRuleFiles } from "./team-checks";
 
 interface Args {
     stack: string;
@@ -174,6 +174,8 @@ export async function render(argv: string[], projectDir: string): Promise<number
         manifests: args.noManifests ? { ok: false, reason: "--no-manifests" } : await renderManifests(result.resources, checked.settings),
     });
 
+    // Each team tenant's Loki rule files, as its ruler reads them (loki-rules.yaml is the platform tenant's).
+    for (const [file, text] of teamTenantRuleFiles(checked.settings, teams.teams)) files.set(file, text);
     // Team directories a platform-only stack (no alerting.teams) leaves out: said, never silent.
     if (teams.notDeployed.length > 0) {
         const summary = (files.get("summary.txt") ?? "").split("\n");

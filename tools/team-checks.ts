@@ -12,9 +12,12 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parser as logqlParser } from "@grafana/lezer-logql";
 import type { Settings } from "../config";
+import { lokiRulesInput } from "../components/k8s/logs";
+import { buildLokiRulerConfigMapData, buildLokiRules } from "../components/k8s/logs/rules";
+import { teamLogTenants, tenantRuleFiles } from "../components/k8s/logs/values";
 import { metricsRulesInput } from "../components/k8s/metrics";
 import { buildPrometheusRules } from "../components/k8s/metrics/rules";
-import { PROJECT_DIR, stackTeams, teamRuleFileYaml } from "../components/k8s/teams";
+import { PROJECT_DIR, stackTeams, teamLokiRules, teamRuleFileYaml } from "../components/k8s/teams";
 import { type TeamFiles, type TeamRuleFile, dashboardQueries, teamDatasourceTypes } from "../components/k8s/teams/files";
 import { findBinary } from "../test/support/binaries";
 import { sampleValues, substituteGrafanaVariables } from "../test/support/grafana-vars";
@@ -22,6 +25,8 @@ import { logqlErrors } from "../test/support/logql";
 import { promqlSyntaxErrors } from "../test/support/promql";
 
 export interface TeamCheckResult {
+    /** The teams' files as loaded (meaningful when there is no problem). */
+    readonly teams: readonly TeamFiles[];
     /** Every problem, each naming the file and the rule or panel. */
     readonly problems: readonly string[];
     /** Team directories not deployed because the stack declares no team. */
@@ -111,6 +116,27 @@ function promtoolProblems(promtool: string, file: TeamRuleFile, dir: string): st
 }
 
 /**
+ * What each team tenant's ruler reads, as render writes it: `loki-rules/<tenant>/<file>` -> text
+ * (the team's own files and the platform's, which every team tenant runs too; the platform
+ * tenant's are loki-rules.yaml).
+ */
+export function teamTenantRuleFiles(settings: Settings, teams: readonly TeamFiles[]): Map<string, string> {
+    const platformTenant = settings.logs.tenantId;
+    const perTenant = tenantRuleFiles(
+        platformTenant,
+        buildLokiRulerConfigMapData(buildLokiRules(lokiRulesInput(settings))),
+        teamLogTenants(settings.alerting.teams).map((t) => t.tenant),
+        teamLokiRules(teams),
+    );
+    const out = new Map<string, string>();
+    for (const [tenant, files] of Object.entries(perTenant)) {
+        if (tenant === platformTenant) continue;
+        for (const [file, text] of Object.entries(files)) out.set(`loki-rules/${tenant}/${file}`, text);
+    }
+    return out;
+}
+
+/**
  * Check the teams' files of a project for a stack. `promtool` is the binary's path, found on PATH
  * unless given; null skips it (the grammars still run).
  */
@@ -139,5 +165,5 @@ export function checkTeams(settings: Settings, projectDir: string = PROJECT_DIR,
             fs.rmSync(dir, { recursive: true, force: true });
         }
     }
-    return { problems: [...new Set(problems)], notDeployed: loaded.notDeployed, promtool: !!promtool };
+    return { teams: loaded.teams, problems: [...new Set(problems)], notDeployed: loaded.notDeployed, promtool: !!promtool };
 }

@@ -15,6 +15,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import YAML from "yaml";
 import { TEAMS_DIRECTORY, datasourceUids, teamLokiDatasourceUid } from "../../endpoints";
+import { LOKI_RULE_FILE_NAME } from "../logs/rules";
 
 /** The label every team rule carries (alert routing by team); a file cannot set it to anything else. */
 export const TEAM_LABEL = "team";
@@ -354,6 +355,10 @@ export function loadTeams(tree: TeamTree, declared: readonly string[], reservedD
         const ext = TEAM_SUBDIRECTORIES[k];
         if (!(parts[2] as string).endsWith(ext) || !/^[A-Za-z0-9_.-]+$/.test(parts[2] as string)) {
             problems.push(`${file}: expected a ${ext} file (letters, digits, ., _ and -) in ${TEAMS_DIRECTORY}/${team}/${k}/`);
+            continue;
+        }
+        if (k === "loki" && parts[2] === LOKI_RULE_FILE_NAME) {
+            problems.push(`${file}: ${LOKI_RULE_FILE_NAME} is the platform's rule file, which every team tenant runs too; rename the team's file`);
             continue;
         }
         const entry = byTeam.get(team) ?? { prometheus: [], loki: [], dashboards: [] };
