@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { LoadedConfig } from "../config";
+import { type LoadedConfig, awsOf, clusterNameOf, installsLoadBalancerController } from "../config";
 import { LogStorage } from "./aws/buckets";
 import { EksCluster } from "./aws/cluster";
 import { GrafanaDatabase } from "./aws/grafana-database";
@@ -17,6 +17,7 @@ import { Metrics } from "./k8s/metrics";
 import { GrafanaIngress } from "./k8s/metrics/ingress";
 import { NetworkPolicies } from "./k8s/network";
 import { LoadBalancerController } from "./aws/load-balancer-controller";
+import { type KubernetesTarget, LocalCluster, checkKubeconfigContext } from "./k8s/local-cluster";
 import { podSecurityLabels } from "./k8s/pod-security";
 import { SampleApp } from "./k8s/sample-app";
 import { Thanos, ThanosStorage } from "./k8s/thanos";
@@ -26,16 +27,17 @@ import { TeamContent, deployedTeams, teamLokiRules } from "./k8s/teams";
 /** What a stack exports. Secrets stay secret Outputs. */
 export interface PlatformOutputs {
     readonly clusterName: pulumi.Output<string>;
-    readonly clusterEndpoint: pulumi.Output<string>;
-    readonly kubeconfig: pulumi.Output<string>;
-    readonly oidcIssuerUrl: pulumi.Output<string>;
-    readonly vpcId: pulumi.Output<string>;
+    /** The AWS outputs below are absent on a cluster by kubeconfig (cluster.kubeconfig): nothing is created in AWS there. */
+    readonly clusterEndpoint?: pulumi.Output<string>;
+    readonly kubeconfig?: pulumi.Output<string>;
+    readonly oidcIssuerUrl?: pulumi.Output<string>;
+    readonly vpcId?: pulumi.Output<string>;
     /** The created node groups' role; absent for a brought cluster (a stack output is never undefined). */
     readonly nodeRoleArn?: pulumi.Output<string>;
     /** Loki's chunks and index bucket (the only log bucket: rules are mounted from ConfigMaps). */
-    readonly logsBucket: pulumi.Output<string>;
-    readonly logsKmsKeyArn: pulumi.Output<string>;
-    readonly lokiRoleArn: pulumi.Output<string>;
+    readonly logsBucket?: pulumi.Output<string>;
+    readonly logsKmsKeyArn?: pulumi.Output<string>;
+    readonly lokiRoleArn?: pulumi.Output<string>;
     readonly grafanaAdminPassword: pulumi.Output<string>;
     /** How to reach Grafana: its URL, or the port-forward command when it has no hostname. */
     readonly grafanaAccess: string;
@@ -45,7 +47,9 @@ export interface PlatformOutputs {
 
 /**
  * The whole platform for one stack, in dependency order: AWS provider -> log storage ->
- * cluster -> workload identity -> metrics (+ dashboards) -> logs -> collector.
+ * cluster -> workload identity -> metrics (+ dashboards) -> logs -> collector. On a cluster by
+ * kubeconfig context (cluster.kubeconfig) the AWS layer is absent: no AWS provider or resource,
+ * Loki on its own volume; every Kubernetes part is the same.
  */
 export class Platform extends pulumi.ComponentResource {
     public readonly outputs: PlatformOutputs;
@@ -56,36 +60,46 @@ export class Platform extends pulumi.ComponentResource {
         const production = settings.environment === "prod";
         // The teams' rules and dashboards (teams/<team>/): a broken file stops here, before any resource.
         const teams = deployedTeams(settings);
+        const local = settings.cluster.kubeconfig;
+        // A context missing from the kubeconfig stops here, before any resource, naming the key.
+        if (local !== undefined) checkKubeconfigContext(local);
 
-        const awsProvider = new aws.Provider(
-            `${name}-aws`,
-            {
-                region: settings.aws.region as aws.Region,
-                defaultTags: { tags: { ...settings.aws.tags, "pulumi:project": pulumi.getProject(), "pulumi:stack": pulumi.getStack() } },
-            },
-            { parent: this },
-        );
+        const awsProvider =
+            local === undefined
+                ? new aws.Provider(
+                      `${name}-aws`,
+                      {
+                          region: awsOf(settings).region as aws.Region,
+                          defaultTags: { tags: { ...awsOf(settings).tags, "pulumi:project": pulumi.getProject(), "pulumi:stack": pulumi.getStack() } },
+                      },
+                      { parent: this },
+                  )
+                : undefined;
 
-        const storage = new LogStorage(
-            `${name}-log-storage`,
-            { retentionDays: settings.logs.retentionDays, lifecycleMarginDays: settings.logs.lifecycleMarginDays, production, provider: awsProvider },
-            { parent: this },
-        );
+        const storage = awsProvider
+            ? new LogStorage(
+                  `${name}-log-storage`,
+                  { retentionDays: settings.logs.retentionDays, lifecycleMarginDays: settings.logs.lifecycleMarginDays, production, provider: awsProvider },
+                  { parent: this },
+              )
+            : undefined;
 
-        const eks = new EksCluster(`${name}-eks`, { settings, provider: awsProvider }, { parent: this });
-        const cluster = eks.access;
+        const eks = awsProvider ? new EksCluster(`${name}-eks`, { settings, provider: awsProvider }, { parent: this }) : undefined;
+        const cluster: KubernetesTarget =
+            eks?.access ?? new LocalCluster(`${name}-local`, { kubeconfig: local as NonNullable<typeof local>, clusterName: clusterNameOf(settings) }, { parent: this }).access;
 
         // Grafana's shared PostgreSQL (prod): in the cluster's private subnets, reachable from its nodes only.
+        // config/checks.ts refuses grafana.database.type rds without AWS (cluster.kubeconfig).
         const db = settings.grafana.database;
         const grafanaDatabase =
-            db.type === "rds"
+            db.type === "rds" && eks && awsProvider
                 ? new GrafanaDatabase(
                       `${name}-grafana-database`,
                       {
                           settings: db,
                           production,
-                          clusterName: cluster.name,
-                          vpcId: cluster.vpcId,
+                          clusterName: eks.access.name,
+                          vpcId: eks.access.vpcId,
                           subnetIds:
                               db.subnetIds ??
                               eks.network?.privateSubnetIds ??
@@ -98,30 +112,35 @@ export class Platform extends pulumi.ComponentResource {
                   )
                 : undefined;
 
-        const lokiRole = new WorkloadRole(
-            `${name}-loki`,
-            {
-                mode: settings.cluster.workloadIdentity,
-                namespace: loki.namespace,
-                serviceAccount: loki.serviceAccount,
-                policy: pulumi.all([storage.bucketArn, storage.kmsKey.arn]).apply(([bucket, key]) => objectStorePolicy([bucket], key)),
-                clusterName: cluster.name,
-                clusterArn: cluster.arn,
-                ...(cluster.oidcProviderArn ? { oidcProviderArn: cluster.oidcProviderArn } : {}),
-                oidcIssuerUrl: cluster.oidcIssuerUrl,
-                provider: awsProvider,
-                // Only the cluster (through its name and ARN): an association is an EKS API object and needs
-                // no agent or nodes to exist (EKS user guide, "Assign an IAM role to a Kubernetes service
-                // account": prerequisites are the cluster and iam:PassRole). Loki's pods need the agent, and
-                // the Loki release waits for it.
-            },
-            { parent: this },
-        );
+        const lokiRole =
+            eks && storage && awsProvider
+                ? new WorkloadRole(
+                      `${name}-loki`,
+                      {
+                          mode: settings.cluster.workloadIdentity,
+                          namespace: loki.namespace,
+                          serviceAccount: loki.serviceAccount,
+                          policy: pulumi.all([storage.bucketArn, storage.kmsKey.arn]).apply(([bucket, key]) => objectStorePolicy([bucket], key)),
+                          clusterName: eks.access.name,
+                          clusterArn: eks.access.arn,
+                          ...(eks.access.oidcProviderArn ? { oidcProviderArn: eks.access.oidcProviderArn } : {}),
+                          oidcIssuerUrl: eks.access.oidcIssuerUrl,
+                          provider: awsProvider,
+                          // Only the cluster (through its name and ARN): an association is an EKS API object and needs
+                          // no agent or nodes to exist (EKS user guide, "Assign an IAM role to a Kubernetes service
+                          // account": prerequisites are the cluster and iam:PassRole). Loki's pods need the agent, and
+                          // the Loki release waits for it.
+                      },
+                      { parent: this },
+                  )
+                : undefined;
 
         // Long-term metrics: the bucket and the sidecars', Store Gateway's and Compactor's roles (need only the cluster).
-        const thanosStorage = settings.metrics.longTerm.enabled
-            ? new ThanosStorage(`${name}-thanos-storage`, { settings, cluster, awsProvider }, { parent: this })
-            : undefined;
+        // config/checks.ts refuses metrics.longTerm without AWS (cluster.kubeconfig).
+        const thanosStorage =
+            settings.metrics.longTerm.enabled && eks && awsProvider
+                ? new ThanosStorage(`${name}-thanos-storage`, { settings, cluster: eks.access, awsProvider }, { parent: this })
+                : undefined;
 
         const metrics = new Metrics(
             `${name}-metrics`,
@@ -129,14 +148,14 @@ export class Platform extends pulumi.ComponentResource {
                 settings,
                 secrets,
                 clusterName: cluster.name,
-                storageClass: cluster.storageClassName,
+                ...(cluster.storageClassName !== undefined ? { storageClass: cluster.storageClassName } : {}),
                 provider: cluster.provider,
                 dependsOn: cluster.ready,
                 ...(grafanaDatabase ? { grafanaDatabase: grafanaDatabase.connection } : {}),
                 ...(thanosStorage
                     ? {
                           longTerm: {
-                              objstoreConfig: thanosStorage.bucketName.apply((bucket) => buildObjstoreConfig({ bucket, region: settings.aws.region })),
+                              objstoreConfig: thanosStorage.bucketName.apply((bucket) => buildObjstoreConfig({ bucket, region: awsOf(settings).region })),
                               prometheusServiceAccountAnnotations: thanosStorage.serviceAccountAnnotations.sidecar,
                               dependsOn: [thanosStorage],
                           },
@@ -146,13 +165,13 @@ export class Platform extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        if (thanosStorage && metrics.objstoreSecret) {
+        if (thanosStorage && metrics.objstoreSecret && eks) {
             new Thanos(
                 `${name}-thanos`,
                 {
                     settings,
                     storage: thanosStorage,
-                    storageClass: cluster.storageClassName,
+                    storageClass: eks.access.storageClassName,
                     provider: cluster.provider,
                     dependsOn: [...cluster.ready, metrics.crds, metrics.objstoreSecret],
                 },
@@ -181,11 +200,11 @@ export class Platform extends pulumi.ComponentResource {
             `${name}-logs`,
             {
                 settings,
-                bucketName: storage.bucketName,
-                ...(settings.cluster.workloadIdentity === "irsa" ? { irsaRoleArn: lokiRole.roleArn } : {}),
-                storageClass: cluster.storageClassName,
+                ...(storage ? { bucketName: storage.bucketName } : {}),
+                ...(settings.cluster.workloadIdentity === "irsa" && lokiRole ? { irsaRoleArn: lokiRole.roleArn } : {}),
+                ...(cluster.storageClassName !== undefined ? { storageClass: cluster.storageClassName } : {}),
                 provider: cluster.provider,
-                dependsOn: [...cluster.ready, lokiRole, metrics.crds],
+                dependsOn: [...cluster.ready, ...(lokiRole ? [lokiRole] : []), metrics.crds],
                 teamRules: teamLokiRules(teams),
             },
             { parent: this },
@@ -208,17 +227,20 @@ export class Platform extends pulumi.ComponentResource {
         if (settings.otlp.enabled) new OtlpGateway(`${name}-otlp`, { settings, provider: cluster.provider, dependsOn: [metrics.crds] }, { parent: this });
 
         // Grafana's ingress needs it; a brought cluster may have its own, so there only when asked.
-        const installLbc = settings.cluster.existing === undefined || settings.cluster.existing.installLoadBalancerController;
-        const lbc = installLbc
-            ? new LoadBalancerController(`${name}-load-balancer-controller`, { settings, cluster, awsProvider, dependsOn: cluster.ready }, { parent: this })
-            : undefined;
+        const lbc =
+            installsLoadBalancerController(settings) && eks && awsProvider
+                ? new LoadBalancerController(`${name}-load-balancer-controller`, { settings, cluster: eks.access, awsProvider, dependsOn: eks.access.ready }, { parent: this })
+                : undefined;
 
         // The CRDs release waits for the monitoring namespace: every platform namespace exists first.
         const networkPolicies = new NetworkPolicies(
             `${name}-network-policies`,
             {
                 provider: cluster.provider,
-                vpcCidr: cluster.vpcCidr,
+                // A cluster by kubeconfig has no VPC: the API server's address (its webhook calls) is
+                // cluster.kubeconfig.apiServerCidr, or unknown (any); no load balancer reaches Grafana there.
+                vpcCidr: eks ? eks.access.vpcCidr : (local?.apiServerCidr ?? "0.0.0.0/0"),
+                grafanaFromLoadBalancer: eks !== undefined,
                 loadBalancerController: lbc !== undefined,
                 longTermMetrics: settings.metrics.longTerm.enabled,
                 otlpGateway: settings.otlp.enabled,
@@ -233,7 +255,7 @@ export class Platform extends pulumi.ComponentResource {
         // program's controller: whichever controller serves IngressClass alb there.
         const grafana = settings.grafana;
         const grafanaIngress =
-            grafana.hostname !== undefined && grafana.tlsCertificateArn !== undefined
+            grafana.hostname !== undefined && grafana.tlsCertificateArn !== undefined && awsProvider
                 ? new GrafanaIngress(
                       `${name}-grafana-ingress`,
                       {
@@ -267,14 +289,17 @@ export class Platform extends pulumi.ComponentResource {
 
         this.outputs = {
             clusterName: cluster.name,
-            clusterEndpoint: cluster.endpoint,
-            kubeconfig: pulumi.secret(cluster.kubeconfig),
-            oidcIssuerUrl: cluster.oidcIssuerUrl,
-            vpcId: cluster.vpcId,
-            ...(cluster.nodeRoleArn !== undefined ? { nodeRoleArn: cluster.nodeRoleArn } : {}),
-            logsBucket: storage.bucketName,
-            logsKmsKeyArn: storage.kmsKey.arn,
-            lokiRoleArn: lokiRole.roleArn,
+            ...(eks
+                ? {
+                      clusterEndpoint: eks.access.endpoint,
+                      kubeconfig: pulumi.secret(eks.access.kubeconfig),
+                      oidcIssuerUrl: eks.access.oidcIssuerUrl,
+                      vpcId: eks.access.vpcId,
+                  }
+                : {}),
+            ...(eks?.access.nodeRoleArn !== undefined ? { nodeRoleArn: eks.access.nodeRoleArn } : {}),
+            ...(storage ? { logsBucket: storage.bucketName, logsKmsKeyArn: storage.kmsKey.arn } : {}),
+            ...(lokiRole ? { lokiRoleArn: lokiRole.roleArn } : {}),
             grafanaAdminPassword: metrics.grafanaAdminPassword,
             grafanaAccess: settings.grafana.hostname
                 ? `https://${settings.grafana.hostname}`

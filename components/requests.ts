@@ -5,7 +5,7 @@
  * every stack, so this estimate cannot drift from what the charts do. Used to refuse node groups
  * the platform cannot fit on.
  */
-import { type Settings, clusterNameOf } from "../config";
+import { type Settings, clusterNameOf, installsLoadBalancerController } from "../config";
 import { EKS_ADDON_REQUESTS, nodeAllocatable } from "./aws/instance-types";
 import { loadBalancerControllerValues } from "./aws/load-balancer-controller";
 import { alloyValues } from "./k8s/collector";
@@ -128,9 +128,8 @@ export function platformPods(settings: Settings): PodGroup[] {
     const storageClass = "estimate";
     const kps = buildKubePrometheusStackValues(kpsValuesInput(settings, clusterNameOf(settings), storageClass)) as unknown as Rec;
     const loki = buildLokiValues(lokiValuesInput(settings, { chunksBucket: "estimate" }, storageClass));
-    const lbc = settings.cluster.existing === undefined || settings.cluster.existing.installLoadBalancerController;
-    const lbcValues = loadBalancerControllerValues(settings, clusterNameOf(settings), "estimate");
-    const lbcPods: PodGroup[] = lbc
+    const lbcValues = installsLoadBalancerController(settings) ? loadBalancerControllerValues(settings, clusterNameOf(settings), "estimate") : undefined;
+    const lbcPods: PodGroup[] = lbcValues
         ? [{ name: "aws-load-balancer-controller/controller", replicas: num(lbcValues.replicaCount, 1), pod: pod([requestsOf(lbcValues.resources)]) }]
         : [];
     const thanos = settings.metrics.longTerm.enabled ? thanosPods(buildThanosValues(thanosValuesInput(settings, storageClass, { storeGateway: {}, compactor: {} }))) : [];
@@ -158,6 +157,31 @@ export function requestsWithAddons(groups: readonly PodGroup[], nodes: number): 
     };
 }
 
+/**
+ * What the platform may request on a cluster by kubeconfig (kind, k3d, Docker Desktop on a laptop):
+ * one node, with 4 GiB of memory requests in total (README "Try it locally"), so it starts on a
+ * machine that gives Docker 8 GiB beside the cluster's own components.
+ */
+export const LOCAL_BUDGET: Requests = { cpuMillis: 3000, memoryMiB: 4096 };
+
+/** A cluster by kubeconfig: its nodes are not known, so the platform on one node must stay within LOCAL_BUDGET. */
+function localCapacityReport(settings: Settings): CapacityReport {
+    const groups = platformPods(settings);
+    const total = totalRequests(groups, 1);
+    if (total.cpuMillis <= LOCAL_BUDGET.cpuMillis && total.memoryMiB <= LOCAL_BUDGET.memoryMiB) return { problems: [], warnings: [] };
+    const biggest = [...groups]
+        .sort((a, b) => b.pod.memoryMiB - a.pod.memoryMiB)
+        .slice(0, 3)
+        .map((g) => `${g.name} ${fmt(totalRequests([g], 1))}`)
+        .join(", ");
+    return {
+        problems: [
+            `plg-observability:cluster.kubeconfig: the platform requests ${fmt(total)} on one node (largest: ${biggest}); expected at most ${fmt(LOCAL_BUDGET)} on a local cluster — lower metrics.resources, logs.caches or otlp.resources`,
+        ],
+        warnings: [],
+    };
+}
+
 /** Share of allocatable the platform may request: the rest is headroom for spikes, rollouts and a lost node. */
 export const HEADROOM_SHARE = 0.8;
 
@@ -178,6 +202,7 @@ const fmt = (r: Requests): string => `${(r.cpuMillis / 1000).toFixed(2)} vCPU an
 export function capacityReport(settings: Settings): CapacityReport {
     const problems: string[] = [];
     const warnings: string[] = [];
+    if (settings.cluster.kubeconfig) return localCapacityReport(settings);
     if (settings.cluster.existing) return { problems, warnings };
     const key = "plg-observability:cluster.nodeGroups";
     const zones = settings.network.mode === "create" ? settings.network.azCount : settings.network.privateSubnetIds.length;

@@ -5,6 +5,7 @@ import { cidrContains, durationSeconds, parseCidr } from "./validators";
 import { MAX_VPC_PREFIX_FOR_COMPUTED_SUBNETS, isGraviton, planSubnets } from "../components/aws/cluster-builders";
 import { scrapeIntervalProblem } from "../components/k8s/metrics/rules";
 import { grafanaDatabaseChecks } from "./grafana-database-checks";
+import { localClusterChecks } from "./local-checks";
 
 /**
  * Rules that span keys (or secrets). They run after zod even when zod found problems: each check
@@ -130,7 +131,8 @@ function singleReplicaVolumePods(s: Settings): string[] {
     ];
 }
 
-const created = (s: Settings): boolean => s.cluster.existing === undefined;
+/** An EKS cluster the program creates: neither brought (cluster.existing) nor any cluster by kubeconfig. */
+const created = (s: Settings): boolean => s.cluster.existing === undefined && s.cluster.kubeconfig === undefined;
 const prod = (s: Settings): boolean => s.environment === "prod";
 
 // ------------------------------------------------------------------ the checks
@@ -660,7 +662,8 @@ const grafanaChecks: Check[] = [
             if (hostname === undefined) ctx.problem(["grafana", "tlsCertificateArn"], "a certificate needs a hostname; expected grafana.hostname to be set, given none");
             ctx.part(() => {
                 const certRegion = tlsCertificateArn.split(":")[3];
-                if (certRegion !== s.aws.region) {
+                // No aws: cluster.kubeconfig, which refuses the certificate itself (config/local-checks.ts).
+                if (s.aws !== undefined && certRegion !== s.aws.region) {
                     ctx.problem(["grafana", "tlsCertificateArn"], `expected a certificate in aws.region ${s.aws.region}, given one in ${certRegion}`);
                 }
             });
@@ -690,6 +693,7 @@ export const CHECKS: readonly Check[] = [
     ...clusterChecks,
     ...nodeGroupChecks,
     ...broughtClusterChecks,
+    ...localClusterChecks,
     ...grafanaChecks,
     ...grafanaDatabaseChecks,
     ...ssoChecks,

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { type SettingPath, guardedView, pathId, runChecks } from "./checks";
 import { deepMerge, isPlainObject, profileFor } from "./profiles";
-import { SECRET_KEYS, SETTING_KEYS, type SecretKey, type Settings, settingsSchema } from "./schema";
+import { type AwsSettings, SECRET_KEYS, SETTING_KEYS, type SecretKey, type Settings, settingsSchema } from "./schema";
 import { type IssueParams, closest } from "./validators";
 
 export * from "./schema";
@@ -376,6 +376,8 @@ export function parseSettings(raw: Readonly<Record<string, string>>, opts: Parse
     if (isPlainObject(givenNetwork) && isPlainObject(profile.network) && givenNetwork.mode !== undefined && givenNetwork.mode !== profile.network.mode) {
         delete profile.network;
     }
+    // A cluster by kubeconfig has no AWS account: the profile's aws defaults would make it look half set.
+    if (isPlainObject(given.cluster) && given.cluster.kubeconfig !== undefined) delete profile.aws;
     const { input, result, numbersAsText } = validate(deepMerge(profile, given));
     const issues = result.success ? [] : result.error.issues;
     for (const issue of issues) problems.push(...describeIssue(issue, input, numbersAsText));
@@ -421,7 +423,27 @@ export function loadConfig(): LoadedConfig {
 /** The EKS cluster's name: the one brought, or the one created. Also the `cluster` label everywhere. */
 export function clusterNameOf(settings: Settings): string {
     const name = settings.cluster.existing?.name ?? settings.cluster.name;
-    // parseSettings refuses a created cluster without a name (config/checks.ts).
+    // parseSettings refuses a created (or kubeconfig) cluster without a name (config/checks.ts).
     if (name === undefined) throw new Error("cluster.name is unset for a created cluster: settings were not validated by parseSettings");
     return name;
+}
+
+/** Where the platform lands: an EKS cluster created, one brought (cluster.existing), or any cluster by kubeconfig context. */
+export type ClusterTarget = "created" | "existing" | "kubeconfig";
+
+export function clusterTargetOf(settings: Settings): ClusterTarget {
+    if (settings.cluster.kubeconfig !== undefined) return "kubeconfig";
+    return settings.cluster.existing !== undefined ? "existing" : "created";
+}
+
+/** The AWS settings of a stack on EKS; parseSettings requires them unless cluster.kubeconfig (config/checks.ts). */
+export function awsOf(settings: Settings): AwsSettings {
+    if (settings.aws === undefined) throw new Error("aws is unset on a stack whose cluster is on AWS: settings were not validated by parseSettings");
+    return settings.aws;
+}
+
+/** The AWS Load Balancer Controller is installed on a created EKS cluster, and on a brought one that asks for it. */
+export function installsLoadBalancerController(settings: Settings): boolean {
+    const target = clusterTargetOf(settings);
+    return target === "created" || (target === "existing" && settings.cluster.existing?.installLoadBalancerController === true);
 }

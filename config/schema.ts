@@ -176,8 +176,25 @@ const clusterSchema = z
             })
             .optional()
             .describe("Bring your own cluster: no VPC, cluster or node group is created."),
+        kubeconfig: z
+            .strictObject({
+                context: z.string().min(1, { message: "expected a context name of the kubeconfig, such as kind-kind" }).describe("Context of the kubeconfig the platform installs into."),
+                path: z
+                    .string()
+                    .min(1, { message: "expected a file path" })
+                    .optional()
+                    .describe("Kubeconfig file; absent: $KUBECONFIG (its first file) or ~/.kube/config, as kubectl reads it."),
+                storageClassName: text(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, "expected a StorageClass name such as standard")
+                    .optional()
+                    .describe("StorageClass of every PVC; absent: the cluster's default StorageClass (kind: standard, k3d: local-path)."),
+                apiServerCidr: cidr
+                    .optional()
+                    .describe("Where the API server calls the operator's admission webhook from (NetworkPolicy ipBlock); absent: 0.0.0.0/0, as a generic cluster's is not known."),
+            })
+            .optional()
+            .describe("Any conformant Kubernetes cluster (kind, k3d, Docker Desktop) through a kubeconfig context: nothing is created in AWS."),
     })
-    .describe("The EKS cluster.");
+    .describe("The cluster: an EKS cluster created or brought (existing), or any cluster by kubeconfig context.");
 
 const resourcesSchema = z.strictObject({
     cpu: text(/^\d+(\.\d+)?m?$/, "expected a CPU quantity such as 500m or 2"),
@@ -378,7 +395,8 @@ const otlpSchema = z
 
 export const settingsSchema = z.strictObject({
     environment: z.enum(["dev", "prod"], { message: "expected dev or prod" }).describe("Profile of defaults."),
-    aws: awsSchema,
+    // Absent only with cluster.kubeconfig (config/checks.ts): nothing is created in AWS then.
+    aws: awsSchema.optional(),
     network: networkSchema,
     cluster: clusterSchema,
     metrics: metricsSchema,
@@ -400,6 +418,7 @@ export type MetricsSettings = Settings["metrics"];
 export type LogsSettings = Settings["logs"];
 export type AlertingSettings = Settings["alerting"];
 export type GrafanaSettings = Settings["grafana"];
+export type AwsSettings = NonNullable<Settings["aws"]>;
 
 /** Top-level keys that hold plain (non-secret) settings. */
 export const SETTING_KEYS = Object.keys(settingsSchema.shape) as (keyof Settings)[];

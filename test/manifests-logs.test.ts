@@ -106,7 +106,11 @@ for (const name of STACK_NAMES) {
             for (const o of lokiPods) assert.equal(podSpecOf(o).serviceAccountName, loki.serviceAccount, o.metadata.name);
 
             const annotation = rec(rec(sa.metadata).annotations)["eks.amazonaws.com/role-arn"];
-            if (stack.settings.cluster.workloadIdentity === "irsa") {
+            if (stack.settings.cluster.kubeconfig) {
+                // A cluster by kubeconfig: no cloud identity at all (Loki's chunks are on its volume).
+                assert.equal(annotation, undefined);
+                assert.deepEqual(stack.graph.resources.filter((r) => r.type.startsWith("aws:")), []);
+            } else if (stack.settings.cluster.workloadIdentity === "irsa") {
                 assert.equal(annotation, revealSecrets(stack.graph.run.outputs.lokiRoleArn), "the annotation names the role the stack exports");
                 const role = stack.graph.one("aws:iam/role:Role", "-loki-role");
                 const trust = JSON.stringify(role.inputs.assumeRolePolicy);
@@ -119,6 +123,12 @@ for (const name of STACK_NAMES) {
         });
 
         it("Loki's configuration names only the chunks bucket: rules are local, no ruler bucket", function () {
+            if (stack.settings.cluster.kubeconfig) {
+                // No bucket at all: chunks on Loki's volume (test/local.test.ts reads that store).
+                const config = lokiConfig(stack);
+                assert.deepEqual([...valuesOfKey(config, "bucketnames"), ...valuesOfKey(config, "bucket_name")], []);
+                return;
+            }
             const chunks = rec(rec(rec(stack.graph.releaseValues(loki.release).loki).storage).bucketNames).chunks;
             assert.ok(typeof chunks === "string" && chunks.length > 0);
             const config = lokiConfig(stack);
@@ -130,7 +140,9 @@ for (const name of STACK_NAMES) {
         });
 
         it("every Loki volume claim has the configured size and the platform's StorageClass", function () {
-            const storageClass = stack.settings.cluster.existing ? BROUGHT_CLUSTER_STORAGE_CLASS : DEFAULT_STORAGE_CLASS;
+            // A cluster by kubeconfig: the class it names, or none (the cluster's default StorageClass).
+            const kubeconfig = stack.settings.cluster.kubeconfig;
+            const storageClass = kubeconfig ? kubeconfig.storageClassName : stack.settings.cluster.existing ? BROUGHT_CLUSTER_STORAGE_CLASS : DEFAULT_STORAGE_CLASS;
             const size = `${stack.settings.logs.volumeSizeGiB}Gi`;
             const found: string[] = [];
             for (const o of objects.filter((x) => x.kind === "StatefulSet")) {
@@ -185,7 +197,7 @@ for (const name of STACK_NAMES) {
         it("Loki and Alloy request at most a third of the nodes' allocatable memory", function () {
             const plan = nodePlan(stack.graph.resources);
             if (plan?.allocatable === undefined) {
-                assert.ok(stack.settings.cluster.existing, "only a brought cluster has no node groups of ours");
+                assert.ok(stack.settings.cluster.existing || stack.settings.cluster.kubeconfig, "only a brought cluster or one by kubeconfig has no node groups of ours");
                 return;
             }
             const logs = stack.workloads().filter((w) => w.release === loki.release || w.release === alloy.release);

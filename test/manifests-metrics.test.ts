@@ -146,7 +146,7 @@ for (const name of STACK_NAMES) {
         it("Alertmanager links lead to Grafana's alerting UI with a hostname, and nowhere without one", function () {
             const am = rec(one(stack.objects(kps.release), "Alertmanager", "the Alertmanager custom resource").spec);
             const slack = list(alertmanagerConfig(stack).receivers).flatMap((r) => list(r.slack_configs));
-            assert.ok(slack.length > 0, "the stacks post to Slack");
+            assert.ok(slack.length > 0 || !stack.settings.alerting.slack.enabled, "the stacks with Slack on post to Slack");
             const host = hostname(stack);
             if (host !== undefined) {
                 assert.equal(am.externalUrl, `https://${host}/alerting`);

@@ -28,7 +28,10 @@ function spreadsOverZones(spec: Rec): boolean {
     return terms.some((t) => t.topologyKey === zone) || list(spec.topologySpreadConstraints).some((t) => t.topologyKey === zone);
 }
 
-function storageClassOf(stack: RenderedStack): string {
+function storageClassOf(stack: RenderedStack): string | undefined {
+    // A cluster by kubeconfig: the class it names, or none (the cluster's default StorageClass serves the claim).
+    const kubeconfig = stack.settings.cluster.kubeconfig;
+    if (kubeconfig) return kubeconfig.storageClassName;
     return stack.settings.cluster.existing ? BROUGHT_CLUSTER_STORAGE_CLASS : DEFAULT_STORAGE_CLASS;
 }
 
@@ -142,6 +145,12 @@ for (const name of STACK_NAMES) {
                 else if (v && typeof v === "object") Object.entries(v).forEach(([k, x]) => walk(x, k));
             };
             walk(config);
+            const a = stack.settings.alerting;
+            if (!a.slack.enabled && !a.pagerduty.enabled && !a.heartbeat.enabled && a.teams.length === 0) {
+                // No receiver needs a credential (the local stack): nothing to mount.
+                assert.deepEqual(files, []);
+                return;
+            }
             assert.ok(files.length > 0, "receivers read their credentials from files");
             const receiverSecret = stack.graph.byType("kubernetes:core/v1:Secret").map((r) => stack.graph.inputs(r)).find((i) => rec(i.metadata).name === kps.receiverSecretName);
             assert.ok(receiverSecret, "the program creates the receivers Secret");
@@ -183,17 +192,23 @@ for (const name of STACK_NAMES) {
             const config = YAML.parse(text) as Rec;
             const l = stack.settings.logs;
             assert.equal(config.auth_enabled, true);
-            const s3 = rec(rec(config.storage_config).aws);
-            const common = rec(rec(rec(config.common).storage).s3);
-            const bucketnames = String(s3.bucketnames ?? common.bucketnames ?? "");
-            const chunksBucket = rec(rec(rec(stack.graph.releaseValues("loki").loki).storage).bucketNames).chunks;
-            assert.ok(typeof chunksBucket === "string" && chunksBucket.length > 0);
-            assert.equal(bucketnames, chunksBucket, "chunks go to the bucket the program created");
-            assert.equal(String(s3.region ?? common.region), stack.settings.aws.region);
+            // A cluster by kubeconfig keeps chunks on Loki's volume (filesystem), every other on the program's S3 bucket.
+            const store = stack.settings.cluster.kubeconfig ? "filesystem" : "s3";
+            if (store === "s3") {
+                const s3 = rec(rec(config.storage_config).aws);
+                const common = rec(rec(rec(config.common).storage).s3);
+                const bucketnames = String(s3.bucketnames ?? common.bucketnames ?? "");
+                const chunksBucket = rec(rec(rec(stack.graph.releaseValues("loki").loki).storage).bucketNames).chunks;
+                assert.ok(typeof chunksBucket === "string" && chunksBucket.length > 0);
+                assert.equal(bucketnames, chunksBucket, "chunks go to the bucket the program created");
+                assert.equal(String(s3.region ?? common.region), stack.settings.aws?.region);
+            } else {
+                assert.ok(rec(rec(config.common).storage).filesystem !== undefined, "common.storage.filesystem");
+            }
             assert.doesNotMatch(text, /(access_key_id|secret_access_key):\s*\S/, "no static AWS keys: credentials come from the workload role");
             const schema = list(rec(config.schema_config).configs);
             assert.equal(schema.length, 1);
-            assert.deepEqual([schema[0]?.store, schema[0]?.schema, schema[0]?.object_store], ["tsdb", "v13", "s3"]);
+            assert.deepEqual([schema[0]?.store, schema[0]?.schema, schema[0]?.object_store], ["tsdb", "v13", store]);
             assert.equal(rec(rec(schema[0]).index).period, "24h");
             const limits = rec(config.limits_config);
             assert.equal(limits.retention_period, `${l.retentionDays * 24}h`);
@@ -202,7 +217,7 @@ for (const name of STACK_NAMES) {
             assert.equal(limits.max_global_streams_per_user, l.limits.maxGlobalStreamsPerUser);
             assert.equal(limits.max_query_length, l.limits.maxQueryLength);
             assert.equal(rec(config.compactor).retention_enabled, true);
-            assert.equal(rec(config.compactor).delete_request_store, "s3");
+            assert.equal(rec(config.compactor).delete_request_store, store);
             const ruler = rec(config.ruler);
             assert.match(String(ruler.alertmanager_url), /alertmanager/);
             assert.equal(rec(ruler.storage).type, "local");
@@ -218,7 +233,8 @@ describe("platform footprint against the nodes (requests from the rendered manif
             const stack = await renderedStack(this, name);
             const plan = nodePlan(stack.graph.resources);
             if (plan === undefined) {
-                assert.ok(stack.settings.cluster.existing, "only a brought cluster has no node groups of ours");
+                // A cluster by kubeconfig: its budget is checked in test/local.test.ts.
+                assert.ok(stack.settings.cluster.existing || stack.settings.cluster.kubeconfig, "only a brought cluster or one by kubeconfig has no node groups of ours");
                 return;
             }
             assert.ok(plan.allocatable, `every instance type of ${name} is known to components/aws/instance-types.ts`);

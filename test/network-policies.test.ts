@@ -148,7 +148,8 @@ for (const name of STACK_NAMES) {
                 [from(prometheus), alertmanager, 9093],
                 [from(alertmanager), alertmanager, 9094, "TCP"],
                 [from(alertmanager), alertmanager, 9094, "UDP"],
-                [vpc, grafana, 3000],
+                // A cluster by kubeconfig has no load balancer: Grafana is reached by port-forward (no policy applies).
+                ...(stack.settings.cluster.kubeconfig ? [] : [[vpc, grafana, 3000] as [Source, Destination, number]]),
                 [vpc, pod("Deployment", "kps-operator"), 10250],
                 // Prometheus scrapes what it owns.
                 [from(prometheus), prometheus, 9090],
@@ -200,7 +201,10 @@ for (const name of STACK_NAMES) {
                 [app, pod("Deployment", "loki-gateway"), 8080],
                 [app, loki, 3100],
                 [internet, pod("Deployment", "grafana"), 3000],
-                [internet, pod("Deployment", "kps-operator"), 10250],
+                // A cluster by kubeconfig without apiServerCidr: the API server's address is not known, so the webhook is open to any.
+                ...(stack.settings.cluster.kubeconfig && !stack.settings.cluster.kubeconfig.apiServerCidr
+                    ? []
+                    : [[internet, pod("Deployment", "kps-operator"), 10250] as [Source, Destination, number]]),
                 [alloy, alertmanager, 9093],
                 [alloy, prometheus, 9090],
                 [alloy, loki, 3100],
@@ -235,8 +239,8 @@ for (const name of STACK_NAMES) {
 
         it("turns on the VPC CNI's network policy agent on a created cluster", function () {
             const cni = stack.graph.byType("aws:eks/addon:Addon").find((a) => a.inputs.addonName === "vpc-cni");
-            if (stack.settings.cluster.existing) {
-                assert.equal(cni, undefined, "a brought cluster's add-ons are its owner's");
+            if (stack.settings.cluster.existing || stack.settings.cluster.kubeconfig) {
+                assert.equal(cni, undefined, "a brought cluster's add-ons (and CNI) are its owner's");
                 return;
             }
             assert.deepEqual(JSON.parse(String(cni?.inputs.configurationValues)), { enableNetworkPolicy: "true" });

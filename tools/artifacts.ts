@@ -106,8 +106,8 @@ export function collectArtifacts(input: ArtifactInput): Map<string, string> {
     const summary = [
         `stack: ${input.stack}`,
         `environment: ${input.settings.environment}`,
-        `region: ${input.settings.aws.region}`,
-        `cluster: ${input.settings.cluster.existing ? `${input.settings.cluster.existing.name} (existing)` : input.settings.cluster.name}`,
+        `region: ${input.settings.aws?.region ?? "none (cluster.kubeconfig: nothing in AWS)"}`,
+        `cluster: ${input.settings.cluster.existing ? `${input.settings.cluster.existing.name} (existing)` : input.settings.cluster.kubeconfig ? `${input.settings.cluster.name ?? ""} (kubeconfig context ${input.settings.cluster.kubeconfig.context})` : input.settings.cluster.name}`,
         `program evaluation: ${input.run.evaluationMs} ms`,
         `resources: ${resources.length}`,
         ...[...byType.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([t, n]) => `  ${t}: ${n}`),

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { type ClusterSettings, type Settings, clusterNameOf } from "../../config";
+import { type ClusterSettings, type Settings, awsOf, clusterNameOf } from "../../config";
 import {
     type AddonName,
     ADDON_CONFIGURATION,
@@ -92,7 +92,7 @@ export class EksCluster extends pulumi.ComponentResource {
             contextName = existing.kubeconfigContext;
         }
 
-        const region = s.aws.region;
+        const region = awsOf(s).region;
         const kubeconfig = pulumi.secret(
             pulumi.all([core.name, core.endpoint, core.caData]).apply(([clusterName, endpoint, caData]) =>
                 JSON.stringify(
@@ -169,7 +169,7 @@ export class EksCluster extends pulumi.ComponentResource {
         if (s.network.mode === "create") {
             network = new Network(
                 `${name}-network`,
-                { settings: s.network, clusterName, region: s.aws.region, partition, provider: args.provider, tags },
+                { settings: s.network, clusterName, region: awsOf(s).region, partition, provider: args.provider, tags },
                 { parent: this },
             );
             vpcId = network.vpcId;
@@ -200,7 +200,7 @@ export class EksCluster extends pulumi.ComponentResource {
                 deletionWindowInDays: prod ? 30 : 7,
                 policy: pulumi
                     .all([partition, identity.accountId])
-                    .apply(([p, account]) => JSON.stringify(controlPlaneLogKeyPolicy(p, account, s.aws.region, clusterName))),
+                    .apply(([p, account]) => JSON.stringify(controlPlaneLogKeyPolicy(p, account, awsOf(s).region, clusterName))),
                 tags,
             },
             { ...awsOpts, ...keep },

@@ -1,7 +1,7 @@
 import type * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { Settings } from "../../../config";
+import { type Settings, awsOf } from "../../../config";
 import { loadBalancerController as lbc } from "../../endpoints";
 import { chartRelease } from "../../k8s/helm";
 import { platformNamespace, protectedInProd } from "../../k8s/namespace";
@@ -25,7 +25,7 @@ export interface LoadBalancerControllerArgs {
 /** Settings-only part of the values (cluster name and VPC resolved by the caller): also read by the capacity estimate. */
 export function loadBalancerControllerValues(settings: Settings, clusterName: string, vpcId: string): Record<string, unknown> {
     const prod = settings.environment === "prod";
-    return buildLoadBalancerControllerValues({ clusterName, region: settings.aws.region, vpcId, replicas: prod ? 2 : 1, resources: RESOURCES[settings.environment] });
+    return buildLoadBalancerControllerValues({ clusterName, region: awsOf(settings).region, vpcId, replicas: prod ? 2 : 1, resources: RESOURCES[settings.environment] });
 }
 
 /** The AWS Load Balancer Controller with its own workload role (the upstream policy for its version). */

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { Settings } from "../../../config";
+import { type Settings, awsOf } from "../../../config";
 import { chartRelease } from "../helm";
 import { platformNamespace, protectedInProd } from "../namespace";
 import { loki, urls } from "../../endpoints";
@@ -45,11 +45,14 @@ const RESOURCES: Record<Settings["environment"], LokiResources> = {
     },
 };
 
-/** Loki values input from settings and the storage the AWS layer created. */
+/**
+ * Loki values input from settings and the storage the AWS layer created. A cluster by kubeconfig
+ * has no bucket: chunks and index on the single binary's volume (filesystem object storage).
+ */
 export function lokiValuesInput(
     settings: Settings,
-    storage: { chunksBucket: string; irsaRoleArn?: string | undefined },
-    storageClass: string,
+    storage: { chunksBucket?: string | undefined; irsaRoleArn?: string | undefined },
+    storageClass: string | undefined,
     teamRules: Readonly<Record<string, Readonly<Record<string, string>>>> = {},
 ): LokiValuesInput {
     const l = settings.logs;
@@ -64,8 +67,9 @@ export function lokiValuesInput(
         simpleScalable: { read: l.replicas, write: l.replicas, backend: l.replicas },
         zoneSpread: prod,
         pdb: prod,
-        chunksBucket: storage.chunksBucket,
-        region: settings.aws.region,
+        ...(settings.cluster.kubeconfig !== undefined
+            ? { objectStorage: "filesystem" as const }
+            : { objectStorage: "s3" as const, chunksBucket: storage.chunksBucket ?? "", region: awsOf(settings).region }),
         serviceAccountName: loki.serviceAccount,
         ...(storage.irsaRoleArn ? { irsaRoleArn: storage.irsaRoleArn } : {}),
         tenantId: l.tenantId,
@@ -73,7 +77,7 @@ export function lokiValuesInput(
         limits: l.limits,
         tenantLimits: Object.fromEntries(Object.entries(l.teamLimits).map(([team, limits]) => [teamLokiTenant(team), limits])),
         caches: l.caches,
-        storageClass,
+        ...(storageClass !== undefined ? { storageClass } : {}),
         volumeSizeGiB: l.volumeSizeGiB,
         alertmanagerUrl: urls.alertmanagerReplicasSrv,
         // The teams' rule files (teams/<team>/loki/) beside the platform's, each in its own tenant.
@@ -87,12 +91,12 @@ export function lokiValuesInput(
 export interface LogsArgs {
     /** Validated stack settings. */
     readonly settings: Settings;
-    /** The chunks and index bucket from the log storage. */
-    readonly bucketName: pulumi.Input<string>;
+    /** The chunks and index bucket from the log storage; absent on a cluster by kubeconfig (filesystem on Loki's volume). */
+    readonly bucketName?: pulumi.Input<string>;
     /** The workload role's ARN when it is bound with IRSA (annotated on the service account); undefined for Pod Identity. */
     readonly irsaRoleArn?: pulumi.Input<string>;
-    /** StorageClass for every PVC. */
-    readonly storageClass: string;
+    /** StorageClass for every PVC; absent: the cluster's default. */
+    readonly storageClass?: string;
     /** The cluster's Kubernetes provider. */
     readonly provider: k8s.Provider;
     /** What must exist first: the cluster, the Pod Identity association, the monitoring CRDs (ServiceMonitor). */
@@ -101,7 +105,7 @@ export interface LogsArgs {
     readonly teamRules?: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
-/** Loki on S3, credentials only through the workload role bound to its service account. */
+/** Loki on S3, credentials only through the workload role bound to its service account (or on its volume, cluster.kubeconfig). */
 export class Logs extends pulumi.ComponentResource {
     public readonly release: k8s.helm.v3.Release;
     /** The logging namespace (Pod Security restricted): what deploys into it waits for it, not for the Loki release. */

@@ -115,10 +115,17 @@ export interface LokiValuesInput {
     readonly zoneSpread: boolean;
     /** Create PodDisruptionBudgets (maxUnavailable 1) for multi-replica workloads. */
     readonly pdb: boolean;
-    /** S3 bucket for chunks and index. The ruler has none: its rules are mounted (local rule storage). */
-    readonly chunksBucket: string;
-    /** AWS region of the buckets. */
-    readonly region: string;
+    /**
+     * Where chunks and index live (default s3). filesystem: on the single binary's own volume, for a
+     * cluster without object storage (cluster.kubeconfig); the chart then allows exactly one
+     * monolithic replica (templates/validate.yaml: "Cannot run more than 1 Monolithic replica
+     * without an object storage backend", and no scalable or distributed targets).
+     */
+    readonly objectStorage?: "s3" | "filesystem";
+    /** S3 bucket for chunks and index (objectStorage s3). The ruler has none: its rules are mounted (local rule storage). */
+    readonly chunksBucket?: string;
+    /** AWS region of the bucket (objectStorage s3). */
+    readonly region?: string;
     /** Service account all Loki pods run as (bound to the S3 role); use endpoints.loki.serviceAccount. */
     readonly serviceAccountName: string;
     /** IRSA role ARN; annotation set only when given (EKS Pod Identity needs none). */
@@ -406,6 +413,7 @@ export function buildLokiValues(input: LokiValuesInput): Record<string, unknown>
     positiveInt("volumeSizeGiB", input.volumeSizeGiB, 1);
     if (!LOKI_TENANT_ID_PATTERN.test(input.tenantId)) throw new Error(`tenantId ${JSON.stringify(input.tenantId)} is not a valid Loki tenant id`);
     const replicas = replicasFor(input);
+    const store = objectStore(input);
     const cacheReplicas = input.caches.replicas ?? 1;
     positiveInt("caches.replicas", cacheReplicas, 1);
     const gatewayReplicas = input.gatewayReplicas ?? 1;
@@ -461,19 +469,13 @@ export function buildLokiValues(input: LokiValuesInput): Record<string, unknown>
             auth_enabled: true,
             podLabels: { [ENVIRONMENT_LABEL]: input.environment },
             commonConfig: { replication_factor: replicationFactor },
-            storage: {
-                type: "s3",
-                // Only chunks: the chart wants `bucketNames.ruler` only when the ruler's storage is not local.
-                bucketNames: { chunks: input.chunksBucket },
-                // No keys: the AWS SDK chain picks up Pod Identity / IRSA credentials.
-                s3: { region: input.region },
-            },
+            storage: store.storage,
             schemaConfig: {
                 configs: [
                     {
                         from: schemaFrom,
                         store: "tsdb",
-                        object_store: "s3",
+                        object_store: store.type,
                         schema: "v13",
                         index: { prefix: "loki_index_", period: "24h" },
                     },
@@ -487,8 +489,9 @@ export function buildLokiValues(input: LokiValuesInput): Record<string, unknown>
             runtimeConfig: { overrides: runtimeOverrides(input.tenantLimits ?? {}) },
             compactor: {
                 retention_enabled: true,
-                // Loki refuses to start with retention on and no store for delete requests.
-                delete_request_store: "s3",
+                // Loki refuses to start with retention on and no store for delete requests: the
+                // chunks' store (filesystem too: the compactor marks and deletes expired chunks there).
+                delete_request_store: store.type,
             },
             rulerConfig: {
                 alertmanager_url: input.alertmanagerUrl,
@@ -550,6 +553,33 @@ export function buildLokiValues(input: LokiValuesInput): Record<string, unknown>
     // Zone-aware ingesters need the rollout-operator; plain zone spread is used instead.
     (values.ingester as Record<string, unknown>).zoneAwareReplication = { enabled: false };
     return values;
+}
+
+/**
+ * The chart's `loki.storage` and the store's name in schema_config and the compactor. filesystem:
+ * the chart's default `storage.filesystem` (chunks_directory /var/loki/chunks, rules_directory
+ * /var/loki/rules) under path_prefix /var/loki, the single binary's PVC (`storage` volume), which
+ * the chart writes as `common.storage.filesystem` (_helpers.tpl loki.commonStorageConfig).
+ */
+function objectStore(input: LokiValuesInput): { type: "s3" | "filesystem"; storage: Record<string, unknown> } {
+    if (input.objectStorage === "filesystem") {
+        // The chart's validate.yaml fails on these with filesystem; say which input is wrong instead.
+        if (input.mode !== "monolithic" || input.replicas !== 1) {
+            throw new Error(`objectStorage filesystem needs mode monolithic with 1 replica (one pod owns the volume), got mode ${input.mode} with ${input.replicas}`);
+        }
+        return { type: "filesystem", storage: { type: "filesystem" } };
+    }
+    if (!input.chunksBucket || !input.region) throw new Error("objectStorage s3 needs chunksBucket and region");
+    return {
+        type: "s3",
+        storage: {
+            type: "s3",
+            // Only chunks: the chart wants `bucketNames.ruler` only when the ruler's storage is not local.
+            bucketNames: { chunks: input.chunksBucket },
+            // No keys: the AWS SDK chain picks up Pod Identity / IRSA credentials.
+            s3: { region: input.region },
+        },
+    };
 }
 
 function gatewaySpread(): Record<string, unknown>[] {

@@ -76,7 +76,7 @@ export function metricsRulesInput(settings: Settings): MetricsRulesInput {
 export function kpsValuesInput(
     settings: Settings,
     clusterName: string,
-    storageClass: string,
+    storageClass: string | undefined,
     prometheusServiceAccountAnnotations: Readonly<Record<string, string>> = {},
 ): KpsValuesInput {
     const prod = settings.environment === "prod";
@@ -173,8 +173,8 @@ export interface MetricsArgs {
     readonly secrets: Secrets;
     /** EKS cluster name (the `cluster` external label). */
     readonly clusterName: pulumi.Input<string>;
-    /** StorageClass for every PVC. */
-    readonly storageClass: string;
+    /** StorageClass for every PVC; absent: the cluster's default. */
+    readonly storageClass?: string;
     /** The cluster's Kubernetes provider. */
     readonly provider: k8s.Provider;
     /** What must exist before the releases (node groups, add-ons, StorageClass). */

@@ -130,8 +130,8 @@ export interface KpsValuesInput {
     readonly environment: "dev" | "prod";
     /** Cluster name, written to every series as the `cluster` external label. */
     readonly clusterName: string;
-    /** StorageClass of every volume, e.g. "gp3". */
-    readonly storageClass: string;
+    /** StorageClass of every volume, e.g. "gp3"; absent: the cluster's default StorageClass (cluster.kubeconfig). */
+    readonly storageClass?: string | undefined;
     /** Prometheus server. */
     readonly prometheus: {
         /** Replicas (HA pairs scrape the same targets; Alertmanager deduplicates their alerts). */
@@ -299,11 +299,12 @@ export interface KpsValues {
     };
 }
 
-function volumeClaimTemplate(storageClass: string, sizeGiB: number): Record<string, unknown> {
+function volumeClaimTemplate(storageClass: string | undefined, sizeGiB: number): Record<string, unknown> {
     return {
         volumeClaimTemplate: {
             spec: {
-                storageClassName: storageClass,
+                // Absent, not empty: "" would ask for a volume of no class (no dynamic provisioning).
+                ...(storageClass !== undefined ? { storageClassName: storageClass } : {}),
                 accessModes: ["ReadWriteOnce"],
                 resources: { requests: { storage: `${sizeGiB}Gi` } },
             },
@@ -478,7 +479,7 @@ export function buildKubePrometheusStackValues(input: KpsValuesInput): KpsValues
                       persistence: {
                           enabled: true,
                           type: "pvc",
-                          storageClassName: input.storageClass,
+                          ...(input.storageClass !== undefined ? { storageClassName: input.storageClass } : {}),
                           accessModes: ["ReadWriteOnce"],
                           size: `${g.persistenceSizeGiB}Gi`,
                       },

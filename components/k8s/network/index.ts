@@ -5,8 +5,10 @@ import { type NetworkPolicyObject, buildNetworkPolicies } from "./policies";
 export interface NetworkPoliciesArgs {
     /** The cluster's Kubernetes provider. */
     readonly provider: k8s.Provider;
-    /** The VPC's CIDR (load balancer and control-plane sources). */
+    /** The VPC's CIDR (load balancer and control-plane sources); on a cluster by kubeconfig, where the API server calls from. */
     readonly vpcCidr: pulumi.Input<string>;
+    /** Whether a load balancer in the VPC reaches Grafana (an EKS cluster); default true. */
+    readonly grafanaFromLoadBalancer?: boolean;
     /** Whether the AWS Load Balancer Controller (and its namespace) is installed. */
     readonly loadBalancerController: boolean;
     /** Whether Thanos runs (metrics.longTerm.enabled). */
@@ -26,9 +28,12 @@ export class NetworkPolicies extends pulumi.ComponentResource {
         const lbc = args.loadBalancerController;
         const longTermMetrics = args.longTermMetrics ?? false;
         const otlpGateway = args.otlpGateway ?? false;
-        const built = pulumi.output(args.vpcCidr).apply((vpcCidr) => buildNetworkPolicies({ vpcCidr, loadBalancerController: lbc, longTermMetrics, otlpGateway }));
+        const grafanaFromLoadBalancer = args.grafanaFromLoadBalancer ?? true;
+        const built = pulumi
+            .output(args.vpcCidr)
+            .apply((vpcCidr) => buildNetworkPolicies({ vpcCidr, loadBalancerController: lbc, longTermMetrics, otlpGateway, grafanaFromLoadBalancer }));
         // Which policies exist does not depend on the CIDR (only their ipBlocks do): name them from any build.
-        const shape: NetworkPolicyObject[] = buildNetworkPolicies({ vpcCidr: "0.0.0.0/0", loadBalancerController: lbc, longTermMetrics, otlpGateway });
+        const shape: NetworkPolicyObject[] = buildNetworkPolicies({ vpcCidr: "0.0.0.0/0", loadBalancerController: lbc, longTermMetrics, otlpGateway, grafanaFromLoadBalancer });
         shape.forEach(({ metadata }, i) => {
             const spec = built.apply((all) => (all[i] as NetworkPolicyObject).spec as unknown as Spec);
             new k8s.networking.v1.NetworkPolicy(

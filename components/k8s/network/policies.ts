@@ -99,6 +99,12 @@ export interface NetworkPoliciesInput {
     readonly otlpGateway?: boolean;
     /** Whether Thanos runs (metrics.longTerm.enabled). */
     readonly longTermMetrics?: boolean;
+    /**
+     * Whether Grafana's load balancer (its nodes in the VPC) reaches Grafana; default true. False on a
+     * cluster by kubeconfig: Grafana is reached by `kubectl port-forward`, which the kubelet serves
+     * inside the pod's network namespace, where NetworkPolicies do not apply.
+     */
+    readonly grafanaFromLoadBalancer?: boolean;
 }
 
 const tcp = (...ports: number[]) => ports.map((port) => ({ port, protocol: "TCP" as const }));
@@ -158,7 +164,7 @@ export function buildNetworkPolicies(input: NetworkPoliciesInput): NetworkPolicy
         ]),
         // The load balancer's nodes (target-type ip) come from the VPC; so do the port-forwards' kubelet (its node).
         policy(kps.namespace, "grafana", POD_LABELS.grafana, [
-            { from: [vpc, prometheus], ports: tcp(P.grafana) },
+            { from: [...(input.grafanaFromLoadBalancer === false ? [] : [vpc]), prometheus], ports: tcp(P.grafana) },
             // Replicas sharing a database de-duplicate Grafana-managed alert notifications over it (grafana.database.type rds).
             {
                 from: [grafana],

@@ -1,0 +1,110 @@
+/**
+ * The third cluster target: any conformant Kubernetes cluster (kind, k3d, Docker Desktop) reached
+ * through a kubeconfig context (`cluster.kubeconfig`). Nothing is created in AWS and no cluster is
+ * created: the platform only gets a Kubernetes provider bound to that context, and its volumes use
+ * the cluster's default StorageClass unless `cluster.kubeconfig.storageClassName` names one.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { parse } from "yaml";
+import { ConfigError, PROJECT, type ClusterSettings } from "../../config";
+
+export type KubeconfigSettings = NonNullable<ClusterSettings["kubeconfig"]>;
+
+/** What the platform needs from the cluster it lands on, whichever target (ClusterAccess is the EKS superset). */
+export interface KubernetesTarget {
+    /** The `cluster` label on every metric and log line. */
+    readonly name: pulumi.Output<string>;
+    /** Provider every Kubernetes resource of the platform uses (server-side apply on). */
+    readonly provider: k8s.Provider;
+    /** StorageClass of every PVC; undefined: the cluster's default. */
+    readonly storageClassName?: string | undefined;
+    /** What a Helm release must wait for before it installs. */
+    readonly ready: pulumi.Resource[];
+}
+
+/**
+ * The kubeconfig file kubectl and the Kubernetes provider read: the given path, else the first
+ * file of $KUBECONFIG (a path list), else ~/.kube/config.
+ */
+export function kubeconfigFile(given: string | undefined, env: NodeJS.ProcessEnv = process.env, home: string = os.homedir()): string {
+    if (given !== undefined) return given.startsWith("~/") ? path.join(home, given.slice(2)) : given;
+    const first = (env.KUBECONFIG ?? "").split(path.delimiter).find((p) => p.length > 0);
+    return first ?? path.join(home, ".kube", "config");
+}
+
+/** Context names of a kubeconfig's text; undefined when it is not a kubeconfig (names only: never users or credentials). */
+export function kubeconfigContexts(text: string): string[] | undefined {
+    let doc: unknown;
+    try {
+        doc = parse(text);
+    } catch {
+        return undefined;
+    }
+    if (doc === null || typeof doc !== "object" || Array.isArray(doc)) return undefined;
+    const contexts = (doc as { contexts?: unknown }).contexts;
+    if (contexts === undefined || contexts === null) return [];
+    if (!Array.isArray(contexts)) return undefined;
+    return contexts.flatMap((c: unknown) => (c !== null && typeof c === "object" && typeof (c as { name?: unknown }).name === "string" ? [(c as { name: string }).name] : []));
+}
+
+/**
+ * The problem with `cluster.kubeconfig.context` against the kubeconfig `file` holds (its text, or
+ * undefined when it cannot be read: the provider then reports what it finds, e.g. in CI where the
+ * cluster is created later). Names the key, the file and the contexts it has; nothing else of it.
+ */
+export function kubeconfigContextProblem(settings: KubeconfigSettings, file: string, text: string | undefined): string | undefined {
+    if (text === undefined) return settings.path !== undefined ? `${PROJECT}:cluster.kubeconfig.path: expected a readable kubeconfig file, given ${JSON.stringify(settings.path)}, which cannot be read` : undefined;
+    const contexts = kubeconfigContexts(text);
+    if (contexts === undefined) return `${PROJECT}:cluster.kubeconfig.${settings.path !== undefined ? "path" : "context"}: expected ${file} to be a kubeconfig (YAML with a contexts list), given a file that is not`;
+    if (contexts.includes(settings.context)) return undefined;
+    const have = contexts.length > 0 ? `it has ${contexts.map((c) => JSON.stringify(c)).join(", ")}` : "it has none";
+    return `${PROJECT}:cluster.kubeconfig.context: expected a context of ${file} (${have}; \`kind create cluster --name plg\` adds kind-plg), given ${JSON.stringify(settings.context)}`;
+}
+
+/** Reads the kubeconfig and throws ConfigError (before any resource) when the context is not in it. */
+export function checkKubeconfigContext(settings: KubeconfigSettings): void {
+    const file = kubeconfigFile(settings.path);
+    let text: string | undefined;
+    try {
+        text = fs.readFileSync(file, "utf8");
+    } catch {
+        text = undefined;
+    }
+    const problem = kubeconfigContextProblem(settings, file, text);
+    if (problem !== undefined) throw new ConfigError([problem]);
+}
+
+export interface LocalClusterArgs {
+    /** `cluster.kubeconfig`. */
+    readonly kubeconfig: KubeconfigSettings;
+    /** The `cluster` label (cluster.name). */
+    readonly clusterName: string;
+}
+
+/** A cluster by kubeconfig context: the Kubernetes provider bound to it, nothing else. */
+export class LocalCluster extends pulumi.ComponentResource {
+    public readonly access: KubernetesTarget;
+
+    constructor(name: string, args: LocalClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("plg:k8s:LocalCluster", name, {}, opts);
+        const k = args.kubeconfig;
+        const provider = new k8s.Provider(
+            `${name}-k8s`,
+            {
+                context: k.context,
+                // A path, not the file's content: its credentials never enter the state (the provider reads the file at run time).
+                ...(k.path !== undefined ? { kubeconfig: kubeconfigFile(k.path) } : {}),
+                enableServerSideApply: true,
+                // Replace the provider (and so every Kubernetes resource) only when the context changes.
+                clusterIdentifier: k.context,
+            },
+            { parent: this },
+        );
+        this.access = { name: pulumi.output(args.clusterName), provider, storageClassName: k.storageClassName, ready: [] };
+        this.registerOutputs({});
+    }
+}
