@@ -15,6 +15,7 @@ const DIR = path.join(ROOT, ".github", "workflows");
 const FILES = fs.readdirSync(DIR).filter((f) => /\.ya?ml$/.test(f)).sort();
 
 interface Step {
+    if?: string;
     uses?: string;
     run?: string;
     with?: Record<string, unknown>;
@@ -43,8 +44,8 @@ const KNOWN_FALSE_POSITIVE = /^undefined variable "vars"\. available variables a
 const OIDC_ACTIONS = ["aws-actions/configure-aws-credentials", "pulumi/auth-actions"];
 
 describe("GitHub workflows: linted, pinned, least privilege", function () {
-    it("there are the PR checks, the deliberate prod deploy and the Actions alternative", function () {
-        assert.deepEqual(FILES, ["deploy-prod.yml", "pr-checks.yml", "pulumi.yml"]);
+    it("there are the PR checks, the deliberate prod deploy, the Actions alternative and the local deploy", function () {
+        assert.deepEqual(FILES, ["deploy-prod.yml", "local-deploy.yml", "pr-checks.yml", "pulumi.yml"]);
     });
 
     it("actionlint reports nothing", async function () {
@@ -134,6 +135,30 @@ describe("GitHub workflows: linted, pinned, least privilege", function () {
             assert.equal(pulumiStep(j).command, "up");
             assert.match(role(j), new RegExp(`${stack.toUpperCase()}_DEPLOY_ROLE_ARN`));
         }
+    });
+
+    it("local deploy: on pull requests touching the program, kind, pulumi up -s local on the local backend, smoke, diagnostics on failure, always destroy", function () {
+        const w = workflow("local-deploy.yml");
+        assert.deepEqual(Object.keys(w.on), ["pull_request"]);
+        const paths = (w.on.pull_request as { paths: string[] }).paths;
+        for (const p of ["components/**", "config/**", "program.ts", "Pulumi.local.yaml", "tools/smoke.ts"]) assert.ok(paths.includes(p), p);
+        const job = w.jobs.deploy as Job & { "timeout-minutes": number; env: Record<string, string> };
+        assert.ok(job["timeout-minutes"] <= 60, "bounded time");
+        assert.deepEqual(job.permissions, { contents: "read" });
+        const kind = job.steps.find((s) => s.uses?.startsWith("helm/kind-action@"));
+        assert.equal(kind?.with?.cluster_name, "plg", "the cluster whose context kind-plg Pulumi.local.yaml names");
+        const runs = job.steps.map((s) => s.run ?? "");
+        const at = (re: RegExp): number => runs.findIndex((r) => re.test(r));
+        assert.ok(at(/pulumi login "file:\/\//) >= 0, "the local state backend");
+        const up = at(/pulumi up -s local --yes/);
+        const smoke = at(/npm run smoke -- "\$HOME\/\.kube\/config" --context kind-plg/);
+        const destroy = at(/pulumi destroy -s local --yes/);
+        assert.ok(up >= 0 && up < smoke && smoke < destroy, "up, then smoke, then destroy");
+        assert.equal(job.steps[destroy]?.if, "always()", "destroy runs whatever failed");
+        const diagnostics = job.steps.findIndex((s) => /kubectl get events -A/.test(s.run ?? ""));
+        assert.equal(job.steps[diagnostics]?.if, "failure()");
+        const upload = job.steps.find((s) => s.uses?.startsWith("actions/upload-artifact@"));
+        assert.equal(upload?.with?.path, "diagnostics/");
     });
 
     it("deliberate prod deploy (Deployments delivery): a tag or a manual run, in the prod environment, with the prod deploy role", function () {
