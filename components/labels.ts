@@ -15,6 +15,9 @@ export const PROMETHEUS_REPLICA_LABEL = "prometheus_replica";
 /** Kubernetes pod labels that give the `app` label, first one present wins. */
 export const APP_SOURCE_POD_LABELS = ["app.kubernetes.io/name", "app"] as const;
 
+/** Label naming the team an alert belongs to (alerting.teams): set on every team rule, matched by the team's routes. */
+export const TEAM_LABEL = "team";
+
 /** Log stream label holding the normalised log level (error, warn, ...), set by Alloy from JSON logs. */
 export const LOG_LEVEL_LABEL = "level";
 /** Log stream label `<namespace>/<container>`, the same shape Promtail/Alloy examples and Loki mixins use. */

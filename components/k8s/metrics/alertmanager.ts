@@ -28,6 +28,7 @@ import {
     usedReceivers,
 } from "../../../config/teams";
 import { alertmanagerSecretPath } from "../../endpoints";
+import { TEAM_LABEL } from "../../labels";
 import { ALERTS } from "./rules";
 
 /** Key of the Slack incoming-webhook URL in the receivers Secret. */
@@ -408,7 +409,7 @@ function teamReceiver(input: AlertmanagerInput, team: TeamSettings, type: TeamRe
  * and goes on to the platform's routes, as before teams existed.
  */
 function teamRoutes(input: AlertmanagerInput, teams: readonly TeamSettings[]): AlertmanagerRoute[] {
-    const byLabel = teams.filter(matchesTeamLabel).map((t) => ({ team: t, selector: quoted("team", t.name) }));
+    const byLabel = teams.filter(matchesTeamLabel).map((t) => ({ team: t, selector: quoted(TEAM_LABEL, t.name) }));
     const byNamespace = teams.filter((t) => t.namespaces.length > 0).map((t) => ({ team: t, selector: `namespace=~"${t.namespaces.join("|")}"` }));
     return [...byLabel, ...byNamespace].flatMap(({ team, selector }) => {
         const timing = {

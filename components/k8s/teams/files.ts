@@ -15,10 +15,11 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import YAML from "yaml";
 import { TEAMS_DIRECTORY, datasourceUids, teamLokiDatasourceUid } from "../../endpoints";
+import { TEAM_LABEL } from "../../labels";
 import { LOKI_RULE_FILE_NAME } from "../logs/rules";
 
 /** The label every team rule carries (alert routing by team); a file cannot set it to anything else. */
-export const TEAM_LABEL = "team";
+export { TEAM_LABEL };
 /** Severities of the project's alert convention (Alertmanager routes on them). */
 export const TEAM_ALERT_SEVERITIES = ["critical", "warning"] as const;
 /** Annotations every team alert must carry. */
