@@ -32,6 +32,7 @@ const GA_COMPONENTS = new Set([
     "otelcol.processor.k8sattributes",
     "otelcol.processor.transform",
     "otelcol.processor.batch",
+    "otelcol.processor.filter",
     "otelcol.connector.spanmetrics",
     "otelcol.exporter.prometheus",
     "otelcol.exporter.otlphttp",
@@ -105,6 +106,56 @@ function evalOttl(statements: readonly string[], resource: Attrs): { resource: A
     return state;
 }
 
+// ---- OTTL conditions of otelcol.processor.filter, the forms the builder writes, evaluated ----------
+const COMPARISON = /^resource\.attributes\["([^"]+)"\] (==|!=) ("(?:[^"\\]|\\.)*")$/;
+/**
+ * One condition: comparisons of a resource attribute with a string literal joined by `and` / `or`
+ * (`and` binds tighter: OTTL LANGUAGE.md, Boolean Expressions). An absent attribute is nil, which
+ * is "not equal" to any string (LANGUAGE.md, Comparison Rules): `==` false, `!=` true.
+ */
+function evalCondition(condition: string, resource: Attrs): boolean {
+    return condition.split(" or ").some((conj) =>
+        conj.split(" and ").every((cmp) => {
+            const m = COMPARISON.exec(cmp);
+            assert.ok(m, `condition form not understood: ${cmp}`);
+            const equal = resource[m[1] as string] === (JSON.parse(m[3] as string) as string);
+            return m[2] === "==" ? equal : !equal;
+        }),
+    );
+}
+
+/**
+ * The tenants a log record with this resource is exported under: the logs signal followed from the
+ * receiver through every branch; the transform's statements applied, each filter dropping the record
+ * when one of its conditions holds (its log_conditions, resource context), each otlphttp exporter
+ * reached recorded with its X-Scope-OrgID. One entry per copy delivered.
+ */
+function logTenants(root: Block, resource: Attrs): string[] {
+    const e = edges(root);
+    const byId = new Map(root.blocks.map((b) => [`${b.name}.${b.label}`, b]));
+    const out: string[] = [];
+    const visit = (id: string, r: Attrs) => {
+        const b = byId.get(id);
+        assert.ok(b, `${id} is not declared`);
+        if (b.name === "otelcol.exporter.otlphttp") {
+            out.push(String(obj(find(b, "client").attrs.headers)["X-Scope-OrgID"]));
+            return;
+        }
+        let next = r;
+        if (b.name === "otelcol.processor.transform") next = evalOttl(find(b, "statements").attrs.log as unknown as string[], r).resource;
+        if (b.name === "otelcol.processor.filter") {
+            assert.deepEqual(Object.keys(b.attrs), ["error_mode"], `${id}: only log_conditions drop`);
+            for (const c of b.blocks.filter((x) => x.name === "log_conditions")) {
+                assert.equal(c.attrs.context, "resource", `${id}: conditions on the resource`);
+                if ((c.attrs.conditions as string[]).some((cond) => evalCondition(cond, r))) return;
+            }
+        }
+        for (const n of (e.get(id) ?? []).filter((x) => x.signal === "logs")) visit(n.to, next);
+    };
+    visit("otelcol.receiver.otlp.apps", resource);
+    return out;
+}
+
 /** A resource as an app's SDK and k8sattributes leave it. */
 const appResource = (podLabels: Attrs): Attrs => ({
     "service.name": "checkout",
@@ -115,13 +166,22 @@ const appResource = (podLabels: Attrs): Attrs => ({
     ...Object.fromEntries(Object.entries(podLabels).map(([k, v]) => [`k8s.pod.label.${k}`, v])),
 });
 
+/** Two teams, one owning two namespaces: tenant ids are team names. */
+const teamRoutes = [
+    { tenant: "payments", namespaces: ["payments", "payments-jobs"] },
+    { tenant: "search", namespaces: ["search"] },
+];
+
 describe("OTLP gateway configuration", () => {
     const root = parseAlloy(buildOtlpGatewayConfig(input));
+    const routed = parseAlloy(buildOtlpGatewayConfig({ ...input, tenantRoutes: teamRoutes }));
 
     it("uses only components that are GA in Alloy v1.18.1, each referenced one declared", () => {
-        const declared = new Set(root.blocks.map((b) => `${b.name}.${b.label}`));
-        for (const b of root.blocks) assert.ok(GA_COMPONENTS.has(b.name), `${b.name} is not on the GA list`);
-        for (const [from, list] of edges(root)) for (const { to } of list) assert.ok(declared.has(to), `${from} -> ${to} is not declared`);
+        for (const config of [root, routed]) {
+            const declared = new Set(config.blocks.map((b) => `${b.name}.${b.label}`));
+            for (const b of config.blocks) assert.ok(GA_COMPONENTS.has(b.name), `${b.name} is not on the GA list`);
+            for (const [from, list] of edges(config)) for (const { to } of list) assert.ok(declared.has(to), `${from} -> ${to} is not declared`);
+        }
     });
 
     it("listens on the OTLP ports on every interface", () => {
@@ -151,6 +211,45 @@ describe("OTLP gateway configuration", () => {
         const client = find(find(root, "otelcol.exporter.otlphttp", "loki"), "client");
         assert.equal(client.attrs.endpoint, "http://loki-gateway.logging.svc.cluster.local:80/otlp");
         assert.deepEqual(obj(client.attrs.headers), { "X-Scope-OrgID": "platform" });
+    });
+
+    it("logs per team: each team namespace's records reach only the team's tenant, all others only the platform's", () => {
+        const withNamespace = (ns: string | undefined): Attrs => {
+            const { "k8s.namespace.name": _, ...rest } = appResource({ "app.kubernetes.io/name": "checkout" });
+            return ns === undefined ? rest : { ...rest, "k8s.namespace.name": ns };
+        };
+        const cases: [string | undefined, string][] = [
+            ["payments", "payments"],
+            ["payments-jobs", "payments"],
+            ["search", "search"],
+            ["monitoring", "platform"],
+            ["kube-system", "platform"],
+            ["shop", "platform"],
+            ["payments-old", "platform"],
+            ["searc", "platform"],
+            [undefined, "platform"],
+        ];
+        // Exactly one copy each: none duplicated into two tenants, none lost.
+        for (const [ns, tenant] of cases) assert.deepEqual(logTenants(routed, withNamespace(ns)), [tenant], `namespace ${ns}`);
+        // Every tenant's exporter writes to the same Loki OTLP route, with its own header.
+        const exporters = routed.blocks.filter((b) => b.name === "otelcol.exporter.otlphttp" && b.label !== "traces");
+        assert.deepEqual(exporters.map((b) => obj(find(b, "client").attrs.headers)["X-Scope-OrgID"]).sort(), ["payments", "platform", "search"]);
+        for (const b of exporters) assert.equal(find(b, "client").attrs.endpoint, urls.lokiOtlp);
+        // Metrics and traces do not pass the filters.
+        for (const signal of ["metrics", "traces"]) assert.ok(!pipeline(routed, "otelcol.receiver.otlp.apps", signal).some((c) => c.startsWith("otelcol.processor.filter.")), signal);
+        // Without teams: one exporter, the platform's, every record there.
+        assert.deepEqual(logTenants(root, withNamespace("payments")), ["platform"]);
+        assert.ok(!root.blocks.some((b) => b.name === "otelcol.processor.filter"));
+    });
+
+    it("logs per team: refuses routes that would send a namespace twice or a team to the platform's tenant", () => {
+        const build = (tenantRoutes: { tenant: string; namespaces: string[] }[]) => () => buildOtlpGatewayConfig({ ...input, tenantRoutes });
+        assert.throws(build([...teamRoutes, { tenant: "billing", namespaces: ["search"] }]), /namespace search goes to both search and billing/);
+        assert.throws(build([{ tenant: "platform", namespaces: ["x"] }]), /platform is the default tenant already/);
+        assert.throws(build([...teamRoutes, { tenant: "search", namespaces: ["other"] }]), /tenant search is routed twice/);
+        assert.throws(build([{ tenant: "a-b", namespaces: ["x"] }, { tenant: "a.b", namespaces: ["y"] }]), /tenants a-b and a\.b would share the component label tenant_a_b/);
+        assert.throws(build([{ tenant: "payments", namespaces: ['pay" or true'] }]), /is not a namespace name/);
+        assert.throws(build([{ tenant: "payments", namespaces: [] }]), /has no namespaces/);
     });
 
     it("traces without an endpoint: counted per service (spanmetrics, no histogram) and dropped", () => {
@@ -316,6 +415,17 @@ for (const name of STACK_NAMES) {
             const set = Object.keys(evalOttl(statements, appResource({ "app.kubernetes.io/name": "checkout" })).resource).filter((k) => !k.includes("."));
             assert.deepEqual([...indexed].sort(), [...set].sort());
             assert.equal(obj(find(find(config, "otelcol.exporter.otlphttp", "loki"), "client").attrs.headers)["X-Scope-OrgID"], stack.settings.logs.tenantId);
+        });
+
+        it("routes each team's OTLP logs to the team's tenant (named after it), the platform's namespaces to logs.tenantId", () => {
+            const config = parseAlloy(otlpConfigText(stack));
+            const teams = stack.settings.alerting.teams.filter((t) => t.namespaces.length > 0);
+            const record = (ns: string): Attrs => ({ ...appResource({}), "k8s.namespace.name": ns });
+            // dev and prod show an example team; a stack without teams has one tenant and no filter.
+            if (["dev", "prod"].includes(name)) assert.ok(teams.length > 0, "the stack file shows an example team");
+            else if (teams.length === 0) assert.ok(!config.blocks.some((b) => b.name === "otelcol.processor.filter"));
+            for (const t of teams) for (const ns of t.namespaces) assert.deepEqual(logTenants(config, record(ns)), [t.name], `${t.name}: ${ns}`);
+            for (const ns of [kps.namespace, loki.namespace, "kube-system"]) assert.deepEqual(logTenants(config, record(ns)), [stack.settings.logs.tenantId], ns);
         });
 
         it("the mock graph: the release waits for the monitoring CRDs (its ServiceMonitor)", () => {

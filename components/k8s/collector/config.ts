@@ -160,15 +160,14 @@ const NAMESPACE_RE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const NAMESPACE_LABEL: LogStreamLabel = "namespace";
 
 /**
- * One `stage.match` per route: a LogQL selector on the stream's namespace and a `stage.tenant`
- * with the route's tenant. stage.tenant sets the entry's `__tenant_id__` label, which loki.write
- * sends as X-Scope-OrgID instead of its own tenant_id and leaves out of the stream's labels
- * (Alloy v1.18.1, loki.write's client: getTenantID, and internal `__` labels skipped in batches).
+ * Tenant routes as every builder that splits logs by tenant needs them (this node pipeline and the
+ * OTLP gateway, otlp.ts): valid tenant ids other than the default, each routed once, each owning
+ * namespaces (DNS labels, so safe inside a selector or an OTTL string) that no other route owns.
  */
-function tenantStages(defaultTenant: string, routes: readonly AlloyTenantRoute[]): string {
+export function checkTenantRoutes(defaultTenant: string, routes: readonly AlloyTenantRoute[]): void {
     const owner = new Map<string, string>();
     const tenants = new Set<string>();
-    const blocks = routes.map((r) => {
+    for (const r of routes) {
         if (!LOKI_TENANT_ID_PATTERN.test(r.tenant)) throw new Error(`tenantRoutes: ${JSON.stringify(r.tenant)} is not a valid Loki tenant id`);
         if (r.tenant === defaultTenant) throw new Error(`tenantRoutes: ${r.tenant} is the default tenant already`);
         if (tenants.has(r.tenant)) throw new Error(`tenantRoutes: tenant ${r.tenant} is routed twice`);
@@ -180,6 +179,18 @@ function tenantStages(defaultTenant: string, routes: readonly AlloyTenantRoute[]
             if (other !== undefined) throw new Error(`tenantRoutes: namespace ${ns} goes to both ${other} and ${r.tenant}`);
             owner.set(ns, r.tenant);
         }
+    }
+}
+
+/**
+ * One `stage.match` per route: a LogQL selector on the stream's namespace and a `stage.tenant`
+ * with the route's tenant. stage.tenant sets the entry's `__tenant_id__` label, which loki.write
+ * sends as X-Scope-OrgID instead of its own tenant_id and leaves out of the stream's labels
+ * (Alloy v1.18.1, loki.write's client: getTenantID, and internal `__` labels skipped in batches).
+ */
+function tenantStages(defaultTenant: string, routes: readonly AlloyTenantRoute[]): string {
+    checkTenantRoutes(defaultTenant, routes);
+    const blocks = routes.map((r) => {
         // Namespace names are DNS labels: nothing in them is special to RE2, so the alternation is literal.
         const selector = `{${NAMESPACE_LABEL}=~"${r.namespaces.join("|")}"}`;
         return `  stage.match {

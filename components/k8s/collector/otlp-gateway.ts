@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { type Settings, clusterNameOf } from "../../../config";
 import { otlpGateway } from "../../endpoints";
 import { chartRelease } from "../helm";
+import { teamLogTenants } from "../logs/values";
 import { type OtlpGatewayConfigInput, buildOtlpGatewayConfig, buildOtlpGatewayValues } from "./otlp";
 
 /** The gateway's configuration input from settings: one mapping used by the component and by render. */
@@ -10,6 +11,8 @@ export function otlpGatewayConfigInput(settings: Settings): OtlpGatewayConfigInp
     return {
         clusterName: clusterNameOf(settings),
         tenantId: settings.logs.tenantId,
+        // The node pipeline's routes (collector/index.ts): each team's namespaces to its own tenant.
+        tenantRoutes: teamLogTenants(settings.alerting.teams),
         prometheusReplicas: settings.metrics.prometheusReplicas,
         ...(settings.otlp.tracesEndpoint !== undefined ? { tracesEndpoint: settings.otlp.tracesEndpoint } : {}),
     };

@@ -6,7 +6,8 @@
  *     metrics -> transform (shared labels on every data point) -> batch -> exporter.prometheus
  *                -> prometheus.remote_write (one endpoint, one queue, per Prometheus replica)
  *     logs    -> transform (shared labels as resource attributes) -> batch -> exporter.otlphttp
- *                -> Loki gateway /otlp, X-Scope-OrgID = the platform tenant
+ *                -> Loki gateway /otlp, X-Scope-OrgID = the platform tenant; with tenant routes
+ *                (teams), batch -> one processor.filter per tenant -> that tenant's exporter.otlphttp
  *     traces  -> exporter.otlphttp to `tracesEndpoint` when configured, else
  *                connector.spanmetrics: counted per service and status, then dropped
  *
@@ -19,7 +20,7 @@
 import { prometheusReplicaWriteUrl, otlpGateway, urls } from "../../endpoints";
 import { APP_SOURCE_POD_LABELS, CLUSTER_LABEL, type OTLP_LOG_INDEX_LABELS } from "../../labels";
 import { escapeHelmTpl, type ResourceSpec } from "../logs/values";
-import { alloyString } from "./config";
+import { type AlloyTenantRoute, alloyString, checkTenantRoutes } from "./config";
 
 /** Resource attribute (OpenTelemetry semantic conventions) behind each shared label. */
 export const OTLP_LABEL_SOURCES = {
@@ -39,8 +40,10 @@ function podLabelAttribute(label: string): string {
 export interface OtlpGatewayConfigInput {
     /** Value of the `cluster` label on every log stream. */
     readonly clusterName: string;
-    /** Loki tenant the logs are written under. */
+    /** Loki tenant of every log record no route claims (the platform's). */
     readonly tenantId: string;
+    /** Namespaces whose log records go to a tenant of their own (one route per team, as the node pipeline's). */
+    readonly tenantRoutes?: readonly AlloyTenantRoute[];
     /** Prometheus replicas: every one gets every sample (each answers only for itself). */
     readonly prometheusReplicas: number;
     /** OTLP/HTTP base URL traces are forwarded to (`/v1/traces` appended); absent: counted and dropped. */
@@ -73,6 +76,79 @@ export function otlpTransformStatements(clusterName: string): { metric: string[]
 
 const list = (items: readonly string[], indent: string): string => `[\n${items.map((i) => `${indent}  ${alloyString(i)},`).join("\n")}\n${indent}]`;
 
+/** Label of a tenant's filter and exporter: Alloy references (`a.b.<label>.input`) take identifiers only. */
+const tenantLabel = (tenant: string): string => `tenant_${tenant.replace(/[^A-Za-z0-9_]/g, "_")}`;
+/** The exporter of the platform tenant (every record no route claims). */
+const PLATFORM_EXPORTER = "loki";
+
+interface LogRoute {
+    readonly label: string;
+    readonly tenant: string;
+    /** Drop conditions of its filter (OTTL, resource context); none: no filter, the batch feeds the exporter. */
+    readonly drop: readonly string[];
+}
+
+/**
+ * One route per tenant. A team's filter drops every resource whose k8s.namespace.name is none of the
+ * team's (absent too: in OTTL nil equals no string); the platform's drops the resources of every
+ * team's namespaces, so each record passes exactly one filter. The attribute is k8sattributes'
+ * (the transform's `namespace` is copied from it).
+ *
+ * Read at Alloy v1.18.1: otelcol.processor.filter is registered StabilityGenerallyAvailable
+ * (internal/component/otelcol/processor/filter/filter.go); its `log_conditions` block takes
+ * `context` ("resource" or "log") and `conditions`, a condition that holds drops the data, a
+ * resource-context one the resource's records (docs/sources/reference/components/otelcol/
+ * otelcol.processor.filter.md; upstream filterprocessor v0.153.0, which parses them with the given
+ * context). OTTL: `and` binds tighter than `or`; nil compared with a string is "not equal"
+ * (pkg/ottl/LANGUAGE.md, Boolean Expressions and Comparison Rules).
+ */
+function logRoutes(defaultTenant: string, routes: readonly AlloyTenantRoute[]): LogRoute[] {
+    checkTenantRoutes(defaultTenant, routes);
+    const labels = new Map<string, string>();
+    const ns = res(OTLP_LABEL_SOURCES.namespace);
+    const teams = routes.map((r): LogRoute => {
+        const label = tenantLabel(r.tenant);
+        const clash = labels.get(label);
+        if (clash !== undefined) throw new Error(`tenantRoutes: tenants ${clash} and ${r.tenant} would share the component label ${label}`);
+        labels.set(label, r.tenant);
+        return { label, tenant: r.tenant, drop: [r.namespaces.map((n) => `${ns} != ${JSON.stringify(n)}`).join(" and ")] };
+    });
+    const claimed = routes.map((r) => r.namespaces.map((n) => `${ns} == ${JSON.stringify(n)}`).join(" or "));
+    return [{ label: PLATFORM_EXPORTER, tenant: defaultTenant, drop: claimed }, ...teams];
+}
+
+const LOGS_PER_TEAM = `// Logs per team (Loki tenants): each team's namespaces to the team's tenant; everything else, records
+// without k8s.namespace.name included, to the platform's. Each tenant's filter drops what is not its own.
+`;
+
+/** A route's filter (when it has conditions) and its exporter: Loki's OTLP route with the tenant's header. */
+function logRouteComponents(route: LogRoute): string {
+    const filter =
+        route.drop.length === 0
+            ? ""
+            : `otelcol.processor.filter ${alloyString(route.label)} {
+  error_mode = "ignore"
+  log_conditions {
+    context    = "resource"
+    conditions = ${list(route.drop, "    ")}
+  }
+  output {
+    logs = [otelcol.exporter.otlphttp.${route.label}.input]
+  }
+}
+
+`;
+    return `${filter}otelcol.exporter.otlphttp ${alloyString(route.label)} {
+  client {
+    endpoint = ${alloyString(urls.lokiOtlp)}
+    headers  = {
+      "X-Scope-OrgID" = ${alloyString(route.tenant)},
+    }
+  }
+}
+`;
+}
+
 /** Build the gateway's Alloy configuration text. */
 export function buildOtlpGatewayConfig(input: OtlpGatewayConfigInput): string {
     if (input.clusterName.length === 0) throw new Error("clusterName must not be empty");
@@ -80,6 +156,8 @@ export function buildOtlpGatewayConfig(input: OtlpGatewayConfigInput): string {
     if (!Number.isInteger(input.prometheusReplicas) || input.prometheusReplicas < 1) throw new Error(`prometheusReplicas must be an integer >= 1, got ${input.prometheusReplicas}`);
     if (input.tracesEndpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(input.tracesEndpoint)) throw new Error(`tracesEndpoint must be an http(s) URL, got ${JSON.stringify(input.tracesEndpoint)}`);
     const statements = otlpTransformStatements(input.clusterName);
+    const routes = logRoutes(input.tenantId, input.tenantRoutes ?? []);
+    const logTargets = routes.map((r) => `otelcol.${r.drop.length === 0 ? "exporter.otlphttp" : "processor.filter"}.${r.label}.input`);
     const tracesTarget = input.tracesEndpoint ? "otelcol.processor.batch.apps.input" : "otelcol.connector.spanmetrics.traces.input";
     const endpoints = Array.from({ length: input.prometheusReplicas }, (_, i) => `  endpoint {\n    name = ${alloyString(`prometheus-${i}`)}\n    url  = ${alloyString(prometheusReplicaWriteUrl(i))}\n  }`);
     const traces = input.tracesEndpoint
@@ -171,7 +249,7 @@ otelcol.processor.transform "labels" {
 otelcol.processor.batch "apps" {
   output {
     metrics = [otelcol.exporter.prometheus.apps.input]
-    logs    = [otelcol.exporter.otlphttp.loki.input]${input.tracesEndpoint ? "\n    traces  = [otelcol.exporter.otlphttp.traces.input]" : ""}
+    logs    = [${logTargets.join(", ")}]${input.tracesEndpoint ? "\n    traces  = [otelcol.exporter.otlphttp.traces.input]" : ""}
   }
 }
 
@@ -184,15 +262,7 @@ prometheus.remote_write "prometheus" {
 ${endpoints.join("\n")}
 }
 
-otelcol.exporter.otlphttp "loki" {
-  client {
-    endpoint = ${alloyString(urls.lokiOtlp)}
-    headers  = {
-      "X-Scope-OrgID" = ${alloyString(input.tenantId)},
-    }
-  }
-}
-`;
+${routes.length > 1 ? LOGS_PER_TEAM : ""}${routes.map(logRouteComponents).join("\n")}`;
 }
 
 /** Kubernetes API reads the k8sattributes processor needs (and nothing else: no Secrets, no nodes). */
