@@ -10,6 +10,8 @@ import YAML from "yaml";
 import { ConfigError, type Settings, parseSettings } from "../config";
 import { kps, loadBalancerController as lbc, loki } from "../components/endpoints";
 import { kubeconfigContextProblem, kubeconfigContexts, kubeconfigFile } from "../components/k8s/local-cluster";
+import { lokiValuesInput } from "../components/k8s/logs";
+import { buildLokiValues } from "../components/k8s/logs/values";
 import { LOCAL_BUDGET, capacityReport, platformPods, totalRequests } from "../components/requests";
 import { footprint } from "../tools/footprint";
 import type { K8sObject } from "../tools/helm";
@@ -263,6 +265,22 @@ describe("local target: real helm template", function () {
         const f = footprint(stack.workloads(), 1);
         assert.ok(f.memoryMiB <= 4096, `${f.memoryMiB} MiB`);
         assert.ok(f.memoryMiB > 1024, "the footprint counts the platform's pods");
+    });
+});
+
+describe("local target: first preview and the Loki builder", function () {
+    it("a first preview registers the same resources as up (the provider's configuration is known: a context)", async () => {
+        const up = await withTestKubeconfig(() => runStack("local"));
+        const preview = await withTestKubeconfig(() => runStack("local", {}, "preview"));
+        const keys = (x: Graph): string[] => x.resources.map((r) => `${r.type} ${r.name}`).sort();
+        assert.deepEqual(keys(preview), keys(up));
+    });
+
+    it("the Loki builder refuses filesystem storage for more than one replica or another mode, as the chart would", () => {
+        const input = lokiValuesInput(localSettings(), {}, undefined);
+        assert.equal(rec(rec(buildLokiValues(input).loki).storage).type, "filesystem");
+        assert.throws(() => buildLokiValues({ ...input, replicas: 2 }), /objectStorage filesystem needs mode monolithic with 1 replica/);
+        assert.throws(() => buildLokiValues({ ...input, mode: "distributed" }), /objectStorage filesystem needs mode monolithic/);
     });
 });
 
