@@ -16,8 +16,8 @@ import { LOCAL_BUDGET, capacityReport, platformPods, totalRequests } from "../co
 import { footprint } from "../tools/footprint";
 import type { K8sObject } from "../tools/helm";
 import { readStackConfig } from "../tools/stack-config";
-import { type Graph, ROOT, runStack } from "./support/graph";
-import { type RenderedStack, STACK_FILES, TEST_KUBECONFIG, renderedStack, withTestKubeconfig } from "./support/manifests";
+import { type Graph, ROOT, TEST_KUBECONFIG, runStack } from "./support/graph";
+import { type RenderedStack, STACK_FILES, renderedStack } from "./support/manifests";
 
 type Rec = Record<string, unknown>;
 const rec = (v: unknown): Rec => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Rec) : {});
@@ -154,7 +154,7 @@ describe("local target: mock graph", function () {
     let g: Graph;
     let dev: Graph;
     before(async function () {
-        g = await withTestKubeconfig(() => runStack("local"));
+        g = await runStack("local");
         // dev without its example team (the local stack declares none): otherwise the same settings' code paths.
         const devAlerting = JSON.parse(readStackConfig(ROOT, STACK_FILES.dev).config["plg-observability:alerting"] as string) as Rec;
         dev = await runStack("dev", { settings: { alerting: { ...devAlerting, teams: [] } }, secrets: { teamSecrets: null } });
@@ -173,7 +173,7 @@ describe("local target: mock graph", function () {
         assert.equal(providers.length, 1);
         const p = providers[0] as (typeof providers)[number];
         assert.equal(p.inputs.context, "kind-plg");
-        // No path in the stack file: the provider takes $KUBECONFIG's path (never the file's content, so no credential enters the state).
+        // No path in the stack file: the provider takes $KUBECONFIG's path (the tests': support/graph.ts), never the file's content, so no credential enters the state.
         assert.equal(p.inputs.kubeconfig, TEST_KUBECONFIG);
         const k8s = g.resources.filter((r) => r.type.startsWith("kubernetes:"));
         assert.ok(k8s.length > 20);
@@ -270,8 +270,8 @@ describe("local target: real helm template", function () {
 
 describe("local target: first preview and the Loki builder", function () {
     it("a first preview registers the same resources as up (the provider's configuration is known: a context)", async () => {
-        const up = await withTestKubeconfig(() => runStack("local"));
-        const preview = await withTestKubeconfig(() => runStack("local", {}, "preview"));
+        const up = await runStack("local");
+        const preview = await runStack("local", {}, "preview");
         const keys = (x: Graph): string[] => x.resources.map((r) => `${r.type} ${r.name}`).sort();
         assert.deepEqual(keys(preview), keys(up));
     });
@@ -287,7 +287,7 @@ describe("local target: first preview and the Loki builder", function () {
 describe("local target: refused at preview", function () {
     it("a context missing from the kubeconfig stops the program before any resource, naming the key", async () => {
         await assert.rejects(
-            withTestKubeconfig(() => runStack("local", { settings: { cluster: { name: "local", kubeconfig: { context: "kind-missing" } } } })),
+            runStack("local", { settings: { cluster: { name: "local", kubeconfig: { context: "kind-missing" } } } }),
             (e: unknown) => {
                 const message = e instanceof Error ? e.message : String(e);
                 assert.ok(e instanceof ConfigError || /cluster\.kubeconfig\.context/.test(message), message);

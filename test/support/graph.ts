@@ -6,6 +6,14 @@ import { readStackConfig } from "../../tools/stack-config";
 export const ROOT = path.resolve(__dirname, "..", "..");
 export const PROJECT = "plg-observability";
 
+/**
+ * The kubeconfig every offline run in the tests reads (a stack on cluster.kubeconfig checks that its
+ * context exists there): this fixture, never the machine's ~/.kube/config, so `npm test` gives the
+ * same result on a laptop with clusters of its own. Child processes (render) inherit it.
+ */
+export const TEST_KUBECONFIG = path.join(ROOT, "test", "fixtures", "kubeconfig.yaml");
+process.env.KUBECONFIG = TEST_KUBECONFIG;
+
 /** A recorded run of the real program, with look-ups tests keep needing. */
 export class Graph {
     constructor(readonly run: RunResult) {}

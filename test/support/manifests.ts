@@ -26,20 +26,6 @@ export const STACK_FILES = {
     local: path.join(ROOT, "Pulumi.local.yaml"),
 } as const;
 
-/** The kubeconfig the offline runs of a cluster-by-kubeconfig stack read (the program checks its context exists there). */
-export const TEST_KUBECONFIG = path.join(ROOT, "test", "fixtures", "kubeconfig.yaml");
-
-/** Run `fn` with $KUBECONFIG at the test kubeconfig, so a run does not depend on the machine's ~/.kube/config. */
-export async function withTestKubeconfig<T>(fn: () => Promise<T>): Promise<T> {
-    const before = process.env.KUBECONFIG;
-    process.env.KUBECONFIG = TEST_KUBECONFIG;
-    try {
-        return await fn();
-    } finally {
-        if (before === undefined) delete process.env.KUBECONFIG;
-        else process.env.KUBECONFIG = before;
-    }
-}
 export type StackName = keyof typeof STACK_FILES;
 export const STACK_NAMES = Object.keys(STACK_FILES) as StackName[];
 
@@ -83,7 +69,7 @@ async function build(name: StackName): Promise<RenderedStack | string> {
     const cfg = readStackConfig(ROOT, STACK_FILES[name]);
     const parsed = parseSettings(cfg.config);
     if (!parsed.ok) throw new Error(`${name}: invalid configuration:\n  - ${parsed.problems.join("\n  - ")}`);
-    const run = await withTestKubeconfig(() => runUnderMocks({ project: cfg.project, stack: name, config: cfg.config, secretKeys: cfg.secretKeys, program: main }));
+    const run = await runUnderMocks({ project: cfg.project, stack: name, config: cfg.config, secretKeys: cfg.secretKeys, program: main });
     const manifests = await renderManifests(run.resources, parsed.settings);
     if (!manifests.ok) return manifests.reason;
     return new RenderedStack(name, parsed.settings, new Graph(run), manifests.releases);
