@@ -4,6 +4,7 @@ import { type SettingPath, guardedView, pathId, runChecks } from "./checks";
 import { deepMerge, isPlainObject, profileFor } from "./profiles";
 import { type AwsSettings, SECRET_KEYS, SETTING_KEYS, type SecretKey, type Settings, settingsSchema } from "./schema";
 import { type IssueParams, closest } from "./validators";
+import { TEAM_SECRET_FIELDS, type TeamSecretFieldName, teamSecretPath } from "./teams";
 
 export * from "./schema";
 
@@ -240,12 +241,27 @@ function expectedTypeOf(issue: Issue): string | undefined {
     return undefined;
 }
 
+/**
+ * What a mapping that takes no key expects (`{}`): for a team receiver whose only setting is its
+ * credential (pagerduty, msteams, webhook), where that credential goes instead.
+ */
+function expectedOfEmptyMapping(input: unknown, path: readonly PropertyKey[]): string {
+    const [a, b, i, receiver] = path;
+    const field = (Object.keys(TEAM_SECRET_FIELDS) as TeamSecretFieldName[]).find((f) => TEAM_SECRET_FIELDS[f].receiver === receiver);
+    const team = valueAt(input, [...path.slice(0, -1), "name"]);
+    if (a !== "alerting" || b !== "teams" || typeof i !== "number" || path.length !== 4 || field === undefined || typeof team !== "string") return "expected an empty mapping {}";
+    const what = field.endsWith("RoutingKey") ? "routing key" : "URL";
+    const secret = teamSecretPath(team, field);
+    return `expected an empty mapping {}: the ${what} is the secret ${secret} (pulumi config set --secret --path '${secret}' <value>)`;
+}
+
 /** One line per problem: the full key, what was expected, what was given. */
 function describeIssue(issue: Issue, input: unknown, numbersAsText: ReadonlySet<string>): string[] {
     if (issue.code === "unrecognized_keys") {
         const shape = schemaAt(settingsSchema, input, issue.path);
         const allowed = shape instanceof z.ZodObject ? Object.keys(shape.shape) : [];
         return issue.keys.map((k) => {
+            if (allowed.length === 0) return `${keyPath([...issue.path, k])}: unknown key; ${expectedOfEmptyMapping(input, issue.path)}`;
             const guess = closest(k, allowed);
             return `${keyPath([...issue.path, k])}: unknown key${guess ? ` (did you mean ${guess}?)` : ""}; expected one of ${allowed.join(", ")}`;
         });

@@ -173,6 +173,14 @@ const MISTAKES: readonly Mistake[] = [
     },
     { key: "alerting.teams", value: [{ name: "orders", namespaces: ["orders", "kube-system"] }], names: "alerting.teams[0].namespaces[1]", expect: 'expected an application namespace, given "kube-system"' },
     { key: "alerting.teams", value: [{ name: "orders", namespaces: ["orders"] }, { name: "orders", namespaces: ["shop"] }], names: "alerting.teams[1].name", expect: 'expected each team name once, given "orders" again' },
+    // A receiver whose only setting is its secret: the URL given in the stack file is refused, pointing at teamSecrets (and never shown).
+    {
+        key: "alerting.teams",
+        value: [{ name: "orders", namespaces: ["orders"], paging: "webhook", webhook: { url: "https://hooks.example.com/LeakedTeamHookToken" } }],
+        names: "alerting.teams[0].webhook.url",
+        expect: "unknown key; expected an empty mapping {}: the URL is the secret teamSecrets.orders.webhookUrl (pulumi config set --secret --path 'teamSecrets.orders.webhookUrl' <value>)",
+        secret: "LeakedTeamHookToken",
+    },
     // grafana
     { key: "grafana.hostname", value: "Grafana Host", expect: "expected a DNS hostname" },
     { key: "grafana.hostname", value: "grafana.example.com", expect: "expected grafana.tlsCertificateArn with it" },
