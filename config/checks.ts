@@ -134,6 +134,8 @@ function singleReplicaVolumePods(s: Settings): string[] {
 /** An EKS cluster the program creates: neither brought (cluster.existing) nor any cluster by kubeconfig. */
 const created = (s: Settings): boolean => s.cluster.existing === undefined && s.cluster.kubeconfig === undefined;
 const prod = (s: Settings): boolean => s.environment === "prod";
+/** Team receivers that post to a channel or inbox and wake nobody (webhook may be a pager: not listed). */
+const CHAT_ONLY_RECEIVERS: readonly string[] = ["slack", "msteams", "email"];
 
 // ------------------------------------------------------------------ the checks
 
@@ -198,6 +200,21 @@ const productionChecks: Check[] = [
             if (prod(s) && !s.alerting.slack.enabled) {
                 ctx.problem(["alerting", "slack", "enabled"], "prod sends warnings (latency, slow burn, targets down, log alerts) only to Slack; expected true, given false");
             }
+        },
+    },
+    {
+        // A team's critical alerts go only to its paging receiver; a chat channel wakes nobody at night.
+        name: "prod: a team's critical alerts page someone",
+        run(s, ctx) {
+            if (!prod(s)) return;
+            s.alerting.teams.forEach((t, i) => {
+                if (t.paging !== undefined && CHAT_ONLY_RECEIVERS.includes(t.paging)) {
+                    ctx.warning(
+                        ["alerting", "teams", i, "paging"],
+                        `prod: team ${t.name}'s critical alerts page nobody (they go only to ${t.paging}, not to the platform's PagerDuty); expected pagerduty or opsgenie, or no paging (the platform's routes), given ${JSON.stringify(t.paging)}`,
+                    );
+                }
+            });
         },
     },
     {

@@ -305,6 +305,40 @@ describe("teams: routing and receivers (amtool)", function () {
         });
     }
 
+    it("prod: a critical alert from the example team's namespace pages through PagerDuty (amtool on the real prod config)", function () {
+        const amtool = requireBinary(this, "amtool", "prometheus-alertmanager");
+        const r = parseSettings(readStackConfig(ROOT, STACK_FILES.prod).config);
+        assert.ok(r.ok, r.ok ? "" : r.problems.join("\n"));
+        assert.ok(r.settings.alerting.teams.some((t) => t.namespaces.includes("payments")), "prod's example team owns namespace payments");
+        const am = kpsValuesInput(r.settings, "plg-test", "gp3").alertmanager;
+        const file = writeForAmtool(am.config, am.templateFiles);
+        for (const labels of [
+            { alertname: "KubePodCrashLooping", severity: "critical", namespace: "payments" } as Record<string, string>,
+            { alertname: "HighErrorRate", severity: "critical", namespace: "payments", job: "api" },
+        ]) {
+            const receivers = routesTo(amtool, file, labels).split(",");
+            assert.ok(receivers.some((x) => x === RECEIVERS.pagerduty || x.endsWith("-pagerduty")), `${JSON.stringify(labels)} reaches ${receivers.join(", ")}, no PagerDuty`);
+        }
+    });
+
+    it("prod: a team paging only through a chat receiver is warned about, naming the key", () => {
+        const doc = YAML.parse(fs.readFileSync(STACK_FILES.prod, "utf8")) as { config: Record<string, unknown> };
+        const alerting = doc.config[`${P}:alerting`] as Record<string, unknown>;
+        const chatPaging = { name: "orders", namespaces: ["orders"], paging: "slack", chat: "slack", slack: { channel: "#orders" } };
+        const paged = { name: "search", namespaces: ["search"], paging: "opsgenie", opsgenie: {} };
+        doc.config[`${P}:alerting`] = { ...alerting, teams: [chatPaging, paged] };
+        const file = path.join(tmp("plg-teams-cfg-"), "Pulumi.prod.yaml");
+        fs.writeFileSync(file, YAML.stringify(doc));
+        const r = parseSettings(readStackConfig(ROOT, file).config);
+        assert.ok(r.ok, problemsOf(r).join("\n"));
+        const warned = r.warnings.filter((w) => w.includes("page nobody"));
+        assert.equal(warned.length, 1, r.warnings.join("\n"));
+        assert.ok(warned[0]?.startsWith(`${P}:alerting.teams[0].paging: prod: team orders's critical alerts page nobody`), warned[0]);
+        // dev: the same team is fine (nobody is paged in dev).
+        const dev = parseWith([chatPaging], {}, { placeholders: true });
+        assert.ok(dev.ok && !dev.warnings.some((w) => w.includes("page nobody")), dev.warnings.join("\n"));
+    });
+
     it("the committed dev and prod stacks each show the example team payments, on the platform's Slack webhook (no new secret)", () => {
         for (const stack of ["dev", "prod"] as const) {
             const r = parseSettings(readStackConfig(ROOT, STACK_FILES[stack], { placeholders: false }).config);
