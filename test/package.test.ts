@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as semver from "semver";
+import { parse as parseYaml } from "yaml";
 import { ROOT } from "./support/graph";
 
 interface LockEntry {
@@ -95,5 +96,17 @@ describe("package: what the program and its tests need to run", function () {
             }
         }
         assert.deepEqual([...missing], []);
+    });
+
+    it("every key Pulumi.yaml declares without a default is set in each committed stack file (Pulumi requires it in every stack)", function () {
+        const project = parseYaml(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as { name: string; config?: Record<string, { default?: unknown } | null> };
+        const required = Object.entries(project.config ?? {}).flatMap(([k, v]) => (v !== null && typeof v === "object" && "default" in v ? [] : [k]));
+        const stacks = fs.readdirSync(ROOT).filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f));
+        assert.ok(stacks.includes("Pulumi.local.yaml") && stacks.includes("Pulumi.dev.yaml"), stacks.join(", "));
+        const missing = stacks.flatMap((f) => {
+            const config = (parseYaml(fs.readFileSync(path.join(ROOT, f), "utf8")) as { config?: Record<string, unknown> }).config ?? {};
+            return required.filter((k) => !(`${project.name}:${k}` in config) && !(k in config)).map((k) => `${f}: ${k}`);
+        });
+        assert.deepEqual(missing, []);
     });
 });
