@@ -21,9 +21,9 @@ import {
 } from "../components/k8s/metrics/rules";
 import { GRAFANA_DASHBOARD_SIDECAR } from "../components/k8s/metrics/values";
 import { runUnderMocks } from "../tools/mock-run";
-import { grafanaVariableRefs, substituteGrafanaVariables } from "./support/grafana-vars";
-import { logqlErrors, streamSelectorLabels } from "./support/logql";
-import { promqlSyntaxErrors } from "./support/promql";
+import { grafanaVariableRefs, substituteGrafanaVariables } from "../components/k8s/teams/grafana-vars";
+import { logqlErrors, promqlSyntaxErrors } from "../components/k8s/teams/grammar";
+import { streamSelectorLabels } from "./support/logql";
 import {
     type Matcher,
     type Query,

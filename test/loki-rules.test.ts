@@ -9,7 +9,8 @@ import {
     type LokiRulesInput,
     type RuleFile,
 } from "../components/k8s/logs/rules";
-import { groupingLabels, logqlErrors, streamSelectorLabels } from "./support/logql";
+import { logqlErrors } from "../components/k8s/teams/grammar";
+import { groupingLabels, streamSelectorLabels } from "./support/logql";
 
 const input: LokiRulesInput = {
     runbookBaseUrl: "https://runbooks.example.com/logs/",

@@ -17,7 +17,7 @@ import {
     type RuleFile,
 } from "../components/k8s/metrics/rules";
 import { requireBinary, run } from "./support/binaries";
-import { promqlSyntaxErrors } from "./support/promql";
+import { promqlSyntaxErrors } from "../components/k8s/teams/grammar";
 
 const DEFAULTS = RULES_INPUT;
 

@@ -34,9 +34,9 @@ import {
     queriesOf,
     substituted,
 } from "./support/dashboard-json";
-import { logqlErrors, streamSelectorLabels } from "./support/logql";
+import { logqlErrors, promqlSyntaxErrors } from "../components/k8s/teams/grammar";
+import { streamSelectorLabels } from "./support/logql";
 import { type RenderedStack, STACK_NAMES, renderedStack } from "./support/manifests";
-import { promqlSyntaxErrors } from "./support/promql";
 import { selects, templateLabels } from "./support/selectors";
 
 /**

@@ -8,18 +8,18 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import YAML from "yaml";
-import { type Settings, parseSettings } from "../config";
+import { ConfigError, type Settings, parseSettings } from "../config";
 import { TEAMS_DIRECTORY, kps, teamLokiDatasourceUid } from "../components/endpoints";
 import { GRAFANA_DASHBOARD_SIDECAR } from "../components/k8s/metrics/values";
 import { lokiRulesConfigMapName } from "../components/k8s/logs/values";
 import { LOKI_RULE_FILE_NAME } from "../components/k8s/logs/rules";
-import { teamLokiRules, teamPrometheusRuleName } from "../components/k8s/teams";
+import { deployedTeams, teamLokiRules, teamPrometheusRuleName } from "../components/k8s/teams";
 import { type TeamTree, loadTeams, readTeamTree } from "../components/k8s/teams/files";
+import { logqlErrors } from "../components/k8s/teams/grammar";
 import { checkTeams } from "../tools/team-checks";
 import { readStackConfig } from "../tools/stack-config";
 import { requireBinary, run } from "./support/binaries";
 import { PROJECT, ROOT, runStack } from "./support/graph";
-import { logqlErrors } from "./support/logql";
 import { renderQuietly, tmp } from "./support/render";
 
 const PAYMENTS = { name: "payments", namespaces: ["payments"] };
@@ -180,17 +180,32 @@ describe("team files: the loader", () => {
         assert.deepEqual(clash, ['teams/search/dashboards/copy.json: uid "payments-overview" is already used by teams/payments/dashboards/payments-overview.json; Grafana dashboard uids are global']);
     });
 
-    it("a directory for an undeclared team is refused, naming it and the declared teams", () => {
-        const { problems, teams } = loadTeams(repoTree(), ["search", "checkout"]);
-        assert.deepEqual(problems, [
-            'teams/payments: no team "payments" in plg-observability:alerting.teams (declared: search, checkout); its files would not deploy: declare the team or remove the directory',
-        ]);
-        assert.deepEqual(teams, []);
+    it("a directory for a team the stack does not declare is not deployed there (onboarded elsewhere first), named with the declared teams", () => {
+        // Even a broken file there does not stop this stack: the stack declaring the team checks it.
+        const tree = repoTree({ "search/prometheus/wip.yaml": "groups: [\n" });
+        const { problems, teams, notDeployed, notDeployedWarning } = loadTeams(tree, ["checkout"]);
+        assert.deepEqual([problems, teams, notDeployed], [[], [], ["teams/payments", "teams/search"]]);
+        assert.equal(
+            notDeployedWarning,
+            "teams/payments, teams/search: team files not deployed in this stack: no such team in plg-observability:alerting.teams (declared: checkout); declare the team there to deploy them",
+        );
+        assert.equal(loadTeams(tree, ["payments", "search"]).notDeployedWarning, undefined);
     });
 
-    it("a stack that declares no team (platform only) deploys no team files and lists them as not deployed", () => {
-        const { problems, teams, notDeployed } = loadTeams(repoTree(), []);
+    it("a stack that declares no team (platform only) is the same case: nothing deployed, listed", () => {
+        const { problems, teams, notDeployed, notDeployedWarning } = loadTeams(repoTree(), []);
         assert.deepEqual([problems, teams, notDeployed], [[], [], ["teams/payments"]]);
+        assert.match(notDeployedWarning ?? "", /^teams\/payments: team files not deployed in this stack: .*\(declared: none\)/);
+    });
+
+    it("a directory whose name no stack could declare (not a team name) is refused in every stack", () => {
+        for (const declared of [[], ["payments"]]) {
+            const { problems, notDeployed } = loadTeams(repoTree({ "Payments_Team/prometheus/x.yaml": promFile(), "Payments_Team/loki/y.yaml": "groups: []" }), declared);
+            assert.deepEqual(problems, [
+                'teams/Payments_Team: expected a team name (a lowercase letter, then lowercase letters, digits and -, at most 32), given "Payments_Team"; no stack can declare it in plg-observability:alerting.teams',
+            ]);
+            assert.ok(!notDeployed.includes("teams/Payments_Team"));
+        }
     });
 
     it("a team Loki file may not take the name of the platform's, which every team tenant runs", () => {
@@ -206,6 +221,22 @@ describe("team files: the loader", () => {
             "teams/payments/dashboards/x.yaml: expected a .json file (letters, digits, ., _ and -) in teams/payments/dashboards/",
             "teams/payments/prometheus/x.yml: expected a .yaml file (letters, digits, ., _ and -) in teams/payments/prometheus/",
         ]);
+    });
+});
+
+describe("team files: production code", () => {
+    it("the program and the tools import no test code (the checks they run live in components/ and tools/)", () => {
+        const offenders: string[] = [];
+        for (const dir of ["components", "config", "tools"]) {
+            for (const f of (fs.readdirSync(path.join(ROOT, dir), { recursive: true }) as string[]).filter((x) => x.endsWith(".ts"))) {
+                const text = fs.readFileSync(path.join(ROOT, dir, f), "utf8");
+                for (const m of text.matchAll(/^(?:import|export)\s[^;]*?from\s+"([^"]+)"/gm)) {
+                    const target = path.resolve(ROOT, dir, path.dirname(f), m[1] as string);
+                    if ((m[1] as string).startsWith(".") && path.relative(ROOT, target).split(path.sep)[0] === "test") offenders.push(`${dir}/${f}: ${m[1]}`);
+                }
+            }
+        }
+        assert.deepEqual(offenders, []);
     });
 });
 
@@ -231,6 +262,18 @@ describe("team files: checked with promtool and the query grammars", function ()
         const { problems } = checkTeams(settings, dir, promtool);
         assert.ok(problems.some((p) => /^teams\/payments\/prometheus\/broken.yaml: group "checkout", rule "CheckoutSlow": expr does not parse as PromQL/.test(p)), problems.join("\n"));
         assert.ok(problems.some((p) => /^teams\/payments\/prometheus\/broken.yaml: promtool check rules: .*"CheckoutSlow".*parse/.test(p)), problems.join("\n"));
+    });
+
+    it("promtool 2.42 refusing what the Prometheus 3 grammar accepts (a quoted UTF-8 name) is a warning; holt_winters, removed in v3, is refused by name", function () {
+        const promtool = requireBinary(this, "promtool", "prometheus");
+        const utf8 = promFile({ expr: 'sum(rate({"http.server.requests", namespace="payments"}[5m])) > 1' }, "Utf8Name").replace("name: checkout", "name: utf8");
+        const holt = promFile({ expr: "holt_winters(http_requests_total[1h], 0.5, 0.5) > 1" }, "Holt").replace("name: checkout", "name: holt");
+        const r = checkTeams(settings, projectWith(repoTree({ "payments/prometheus/utf8.yaml": utf8, "payments/prometheus/holt.yaml": holt })), promtool);
+        assert.deepEqual(r.problems.map((p) => p.replace(/ double_exponential_smoothing.*$/, "")), [
+            'teams/payments/prometheus/holt.yaml: group "holt", rule "Holt": expr uses holt_winters(), removed in Prometheus 3; its successor',
+        ]);
+        assert.equal(r.warnings.length, 1, r.warnings.join("\n"));
+        assert.match(r.warnings[0] as string, /^teams\/payments\/prometheus\/utf8.yaml: group "utf8", rule "Utf8Name": promtool 2\.42\S* refuses the expression \(.*\) but the Prometheus 3 grammar accepts it/);
     });
 
     it("promtool checks the file as shipped: what only Prometheus refuses (a bad duration, a bad template) is caught", function () {
@@ -327,10 +370,45 @@ describe("team files: what the program ships", function () {
         assert.ok(values.singleBinary.extraVolumeMounts.some((m) => m.mountPath === "/etc/loki/rules/payments"));
     });
 
-    it("a stack that declares teams but not the one a directory is for stops before any resource, naming the directory", async () => {
+    it("a stack that declares other teams deploys without a directory's team, warning with the directory and the declared teams", async () => {
         const alerting = { ...devAlertingWithPayments(), teams: [{ name: "search", namespaces: ["search"] }] };
-        // teamSecrets, when the stack holds payments' receiver secrets, would name payments too.
-        await assert.rejects(runStack("dev", { settings: { alerting }, secrets: { teamSecrets: null } }), /teams\/payments: no team "payments" in plg-observability:alerting.teams \(declared: search\)/);
+        const warned: string[] = [];
+        const warn = console.warn;
+        console.warn = (...args: unknown[]) => void warned.push(args.map(String).join(" "));
+        let graph;
+        try {
+            // teamSecrets, when the stack holds payments' receiver secrets, would name payments too.
+            graph = await runStack("dev", { settings: { alerting }, secrets: { teamSecrets: null } });
+        } finally {
+            console.warn = warn;
+        }
+        assert.ok(
+            warned.some((w) => w.includes("teams/payments: team files not deployed in this stack: no such team in plg-observability:alerting.teams (declared: search)")),
+            warned.join("\n"),
+        );
+        const names = graph.resources.map((r) => r.name);
+        assert.ok(!names.some((n) => n.includes("team-payments")), "no payments PrometheusRule");
+        assert.ok(graph.byType("kubernetes:helm.sh/v3:Release").length > 0, "the rest of the stack deploys");
+    });
+
+    it("pulumi up runs the grammars itself, before any resource: a broken Loki or PromQL file stops the program naming file and rule", () => {
+        const settings = devSettings([PAYMENTS]);
+        const dir = projectWith(
+            repoTree({
+                "payments/loki/broken.yaml": lokiFile('sum(count_over_time({namespace="payments"} |= "panic" [5m]) > 0'),
+                "payments/prometheus/holt.yaml": promFile({ expr: "holt_winters(http_requests_total[1h], 0.5, 0.5) > 1" }, "Holt"),
+            }),
+        );
+        assert.throws(
+            () => deployedTeams(settings, dir),
+            (e: unknown) => {
+                assert.ok(e instanceof ConfigError);
+                assert.match(e.message, /teams\/payments\/loki\/broken.yaml: group "panics", rule "PaymentsPanics": expr does not parse as LogQL/);
+                assert.match(e.message, /teams\/payments\/prometheus\/holt.yaml: group "checkout", rule "Holt": expr uses holt_winters\(\), removed in Prometheus 3; its successor double_exponential_smoothing/);
+                return true;
+            },
+        );
+        assert.equal(deployedTeams(settings, ROOT).length, 1, "the shipped files pass");
     });
 
     it("teamLokiRules keys each team's files by its tenant and skips teams without Loki rules", () => {
@@ -382,7 +460,10 @@ describe("team files: render", function () {
         const brought = path.join(dir, "out-brought");
         const b = await renderQuietly(["platform-only", "--stack-file", platformOnlyFile, "--out", brought], ROOT);
         assert.equal(b.code, 0, b.stderr);
-        assert.match(fs.readFileSync(path.join(brought, "summary.txt"), "utf8"), /^team files not deployed \(the stack declares no alerting.teams\): teams\/payments$/m);
+        const summary = fs.readFileSync(path.join(brought, "summary.txt"), "utf8");
+        assert.match(summary, /^teams\/payments: team files not deployed in this stack: no such team in plg-observability:alerting.teams \(declared: none\); declare the team there to deploy them$/m);
+        assert.equal(summary.match(/team files not deployed/g)?.length, 1, "once: the program's own warning is this line, not repeated under warnings:");
+        assert.doesNotMatch(b.stderr, /team files not deployed/);
     });
 
     it("prints the README's example for a missing runbook_url", async () => {

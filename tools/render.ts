@@ -132,8 +132,10 @@ export async function render(argv: string[], projectDir: string): Promise<number
         process.stderr.write(`${stackFile}: team files: ${new ConfigError([...teams.problems]).message}\n`);
         return 1;
     }
-    if (!teams.promtool) {
-        const w = "teams/: promtool not on PATH (Debian package prometheus): team Prometheus rules were checked with the PromQL grammar only";
+    const teamWarnings = teams.promtool
+        ? teams.warnings
+        : ["teams/: promtool not on PATH (Debian package prometheus): team Prometheus rules were checked with the PromQL grammar only"];
+    for (const w of teamWarnings) {
         warnings.push(w);
         process.stderr.write(`warning: ${w}\n`);
     }
@@ -153,8 +155,9 @@ export async function render(argv: string[], projectDir: string): Promise<number
         if (!(e instanceof ConfigError)) throw e;
         result = e;
     }
-    // The program logs the configuration's warnings too (for `pulumi up`): each is printed once.
-    for (const w of logged.filter((x) => !warnings.includes(x))) {
+    // The program logs the configuration's warnings too (for `pulumi up`): each is printed once. Its
+    // team directories not deployed are the summary's own line below.
+    for (const w of logged.filter((x) => !warnings.includes(x) && x !== teams.notDeployedWarning)) {
         warnings.push(w);
         process.stderr.write(`warning: ${w}\n`);
     }
@@ -176,11 +179,11 @@ export async function render(argv: string[], projectDir: string): Promise<number
 
     // Each team tenant's Loki rule files, as its ruler reads them (loki-rules.yaml is the platform tenant's).
     for (const [file, text] of teamTenantRuleFiles(checked.settings, teams.teams)) files.set(file, text);
-    // Team directories a platform-only stack (no alerting.teams) leaves out: said, never silent.
-    if (teams.notDeployed.length > 0) {
+    // Team directories of teams this stack does not declare: said, never silent.
+    if (teams.notDeployedWarning !== undefined) {
         const summary = (files.get("summary.txt") ?? "").split("\n");
         const at = summary.includes("warnings:") ? summary.indexOf("warnings:") : summary.length - 1;
-        summary.splice(at, 0, `team files not deployed (the stack declares no alerting.teams): ${teams.notDeployed.join(", ")}`);
+        summary.splice(at, 0, teams.notDeployedWarning);
         files.set("summary.txt", summary.join("\n"));
     }
 

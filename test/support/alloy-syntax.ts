@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { parser as logqlParser } from "@grafana/lezer-logql";
-import { logqlErrors } from "./logql";
+import { logqlErrors } from "../../components/k8s/teams/grammar";
 
 // ---- a parser for the Alloy syntax subset the builder emits --------------------------------------
 export type Value = string | number | boolean | Value[] | { [k: string]: Value } | { ref: string } | { call: string; args: Value[] } | { concat: Value[] };

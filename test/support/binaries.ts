@@ -1,12 +1,6 @@
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import type { Context } from "mocha";
-
-/** Absolute path of an executable on PATH, or undefined. */
-export function findBinary(name: string): string | undefined {
-    const r = spawnSync("sh", ["-c", `command -v ${name}`], { encoding: "utf8" });
-    const path = r.stdout.trim();
-    return r.status === 0 && path ? path : undefined;
-}
+import { findBinary } from "../../tools/binaries";
 
 /**
  * Use inside a mocha `before`/`it` with `function () {}`: returns the binary's path, or skips the

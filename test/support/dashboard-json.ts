@@ -10,7 +10,7 @@ import type { SyntaxNodeRef } from "@lezer/common";
 import { parser as promqlParser } from "@prometheus-io/lezer-promql";
 import { datasourceUids } from "../../components/endpoints";
 import type { DashboardModel } from "../../components/k8s/dashboards/builders";
-import { sampleValues, substituteGrafanaVariables } from "./grafana-vars";
+import { sampleValues, substituteGrafanaVariables } from "../../components/k8s/teams/grafana-vars";
 
 export interface DsRef {
     type?: string;

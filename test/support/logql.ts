@@ -1,33 +1,6 @@
 import { parser } from "@grafana/lezer-logql";
 import type { SyntaxNodeRef } from "@lezer/common";
 
-/** A syntax error found by the official LogQL grammar: position and a snippet around it. */
-export interface LogqlError {
-    /** Offset of the error node in the expression. */
-    readonly from: number;
-    /** End offset of the error node. */
-    readonly to: number;
-    /** Up to 20 characters either side, for the assertion message. */
-    readonly context: string;
-}
-
-/** Parse with @grafana/lezer-logql (the grammar Grafana uses) and return every error node. */
-export function logqlErrors(expr: string): LogqlError[] {
-    const errors: LogqlError[] = [];
-    parser.parse(expr).iterate({
-        enter: (node: SyntaxNodeRef) => {
-            if (node.type.isError) {
-                errors.push({
-                    from: node.from,
-                    to: node.to,
-                    context: expr.slice(Math.max(0, node.from - 20), node.to + 20),
-                });
-            }
-        },
-    });
-    return errors;
-}
-
 /** Label names used in every stream selector `{...}` of the expression, read from the syntax tree. */
 export function streamSelectorLabels(expr: string): Set<string> {
     const labels = new Set<string>();

@@ -15,6 +15,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import YAML from "yaml";
 import { TEAMS_DIRECTORY, datasourceUids, teamLokiDatasourceUid } from "../../endpoints";
+import { TEAM_NAME_PATTERN } from "../../../config/teams";
 import { TEAM_LABEL } from "../../labels";
 import { LOKI_RULE_FILE_NAME } from "../logs/rules";
 
@@ -82,10 +83,12 @@ export interface LoadedTeams {
     readonly teams: readonly TeamFiles[];
     readonly problems: readonly string[];
     /**
-     * Team directories ignored because the stack declares no team at all (a platform-only stack):
-     * listed, so nobody mistakes them for deployed.
+     * Directories of teams the stack does not declare (a team onboarded in another stack first, or a
+     * platform-only stack): not deployed in this stack, listed so nobody mistakes them for deployed.
      */
     readonly notDeployed: readonly string[];
+    /** What `pulumi up` warns and render's summary.txt says about `notDeployed` (undefined when empty). */
+    readonly notDeployedWarning: string | undefined;
 }
 
 /** The text of every file under a teams directory: relative path (`payments/loki/x.yaml`) -> content. */
@@ -319,15 +322,18 @@ export function parseTeamDashboard(team: string, teams: readonly string[], file:
  * Load and check every team's files from a TeamTree (readTeamTree).
  *
  * `declared` is the stack's `alerting.teams` names. A directory for a team the stack does not
- * declare is a problem (its files would silently not deploy) — unless the stack declares no team at
- * all: a platform-only stack deploys no team files, and the directories come back in `notDeployed`.
+ * declare is not deployed in this stack (a team is often onboarded in dev before prod) and comes
+ * back in `notDeployed`, unchecked; a directory whose name no stack could declare (not a team name)
+ * is a problem.
  * `reservedDashboardUids` (the platform's dashboards) may not be reused by a team.
+ * `withoutLogs`: declared teams owning no namespace (logs/values.ts teamLogTenants leaves them
+ * out): no logs reach them, so they have no Loki tenant and their Loki rule files are refused.
  */
-export function loadTeams(tree: TeamTree, declared: readonly string[], reservedDashboardUids: readonly string[] = []): LoadedTeams {
+export function loadTeams(tree: TeamTree, declared: readonly string[], reservedDashboardUids: readonly string[] = [], withoutLogs: readonly string[] = []): LoadedTeams {
     const problems: string[] = [];
     const byTeam = new Map<string, { prometheus: TeamRuleFile[]; loki: TeamRuleFile[]; dashboards: TeamDashboard[] }>();
     const notDeployed = new Set<string>();
-    const undeclared = new Set<string>();
+    const badNames = new Set<string>();
     const kinds = Object.keys(TEAM_SUBDIRECTORIES) as TeamFileKind[];
     for (const [rel, text] of tree) {
         const file = `${TEAMS_DIRECTORY}/${rel}`;
@@ -337,14 +343,17 @@ export function loadTeams(tree: TeamTree, declared: readonly string[], reservedD
             problems.push(`${file}: unexpected file; ${TEAMS_DIRECTORY}/ holds one directory per team (<team>/{${kinds.join(",")}}/)`);
             continue;
         }
-        if (!declared.includes(team)) {
-            if (declared.length === 0) notDeployed.add(`${TEAMS_DIRECTORY}/${team}`);
-            else if (!undeclared.has(team)) {
-                undeclared.add(team);
+        if (!TEAM_NAME_PATTERN.test(team)) {
+            if (!badNames.has(team)) {
+                badNames.add(team);
                 problems.push(
-                    `${TEAMS_DIRECTORY}/${team}: no team ${q(team)} in plg-observability:alerting.teams (declared: ${declared.join(", ")}); its files would not deploy: declare the team or remove the directory`,
+                    `${TEAMS_DIRECTORY}/${team}: expected a team name (a lowercase letter, then lowercase letters, digits and -, at most 32), given ${q(team)}; no stack can declare it in plg-observability:alerting.teams`,
                 );
             }
+            continue;
+        }
+        if (!declared.includes(team)) {
+            notDeployed.add(`${TEAMS_DIRECTORY}/${team}`);
             continue;
         }
         const kind = parts[1] as string;
@@ -362,10 +371,20 @@ export function loadTeams(tree: TeamTree, declared: readonly string[], reservedD
             problems.push(`${file}: ${LOKI_RULE_FILE_NAME} is the platform's rule file, which every team tenant runs too; rename the team's file`);
             continue;
         }
+        if (k === "loki" && withoutLogs.includes(team)) {
+            problems.push(
+                `${file}: team ${q(team)} owns no namespace in plg-observability:alerting.teams, so no logs reach its Loki tenant and this rule would never fire; list the team's namespaces or remove the file`,
+            );
+            continue;
+        }
         const entry = byTeam.get(team) ?? { prometheus: [], loki: [], dashboards: [] };
         byTeam.set(team, entry);
         if (k === "dashboards") {
             const d = parseTeamDashboard(team, declared, file, text, problems);
+            const ownLoki = teamLokiDatasourceUid(team);
+            if (d && withoutLogs.includes(team) && dashboardQueries(d.model).refs.some((r) => isObj(r.ref) && r.ref.uid === ownLoki)) {
+                problems.push(`${file}: datasource ${q(ownLoki)} does not exist: team ${q(team)} owns no namespace, so it has no Loki tenant; list the team's namespaces or drop the log panels`);
+            }
             if (d) entry.dashboards.push(d);
         } else {
             const f = parseTeamRuleFile(team, k, file, text, problems);
@@ -382,5 +401,11 @@ export function loadTeams(tree: TeamTree, declared: readonly string[], reservedD
         }
     }
     const teams = [...byTeam.entries()].map(([team, f]) => ({ team, ...f }));
-    return { teams, problems, notDeployed: [...notDeployed] };
+    return { teams, problems, notDeployed: [...notDeployed], notDeployedWarning: notDeployedWarning([...notDeployed], declared) };
+}
+
+/** The one line saying which team directories this stack leaves out, and which teams it declares. */
+function notDeployedWarning(directories: readonly string[], declared: readonly string[]): string | undefined {
+    if (directories.length === 0) return undefined;
+    return `${directories.join(", ")}: team files not deployed in this stack: no such team in plg-observability:alerting.teams (declared: ${declared.join(", ") || "none"}); declare the team there to deploy them`;
 }

@@ -11,26 +11,40 @@ import YAML from "yaml";
 import { ConfigError } from "../../../config";
 import type { Settings } from "../../../config";
 import { Dashboards } from "../dashboards";
-import { teamLokiTenant } from "../logs/values";
+import { teamLogTenants, teamLokiTenant } from "../logs/values";
 import { DASHBOARD_UIDS } from "../dashboards/builders";
 import { TEAM_LABEL, type LoadedTeams, type TeamFiles, type TeamRuleFile, loadTeams, readTeamTree } from "./files";
+import { teamQueryProblems } from "./queries";
 
 /** The project directory, which holds TEAMS_DIRECTORY (as IAM_POLICY_FILE, read beside the sources). */
 export const PROJECT_DIR = path.resolve(__dirname, "..", "..", "..");
 
-/** The team files of a project for a stack's settings, every problem included (render, tests). */
+/**
+ * The team files of a project for a stack's settings, with every problem the checks that need no
+ * binary find: the loader's (layout, alert convention, team label, datasources) and the PromQL and
+ * LogQL grammars on every rule and dashboard query. `pulumi up` runs exactly these; render and the
+ * tests add promtool (tools/team-checks.ts).
+ */
 export function stackTeams(settings: Settings, projectDir: string = PROJECT_DIR): LoadedTeams {
-    return loadTeams(
+    // The teams Alloy routes logs for (the same function): the others have no tenant for Loki rules.
+    const logTenants = new Set(teamLogTenants(settings.alerting.teams).map((t) => t.team));
+    const loaded = loadTeams(
         readTeamTree(projectDir),
         settings.alerting.teams.map((t) => t.name),
         Object.values(DASHBOARD_UIDS),
+        settings.alerting.teams.filter((t) => !logTenants.has(t.name)).map((t) => t.name),
     );
+    return { ...loaded, problems: [...loaded.problems, ...teamQueryProblems(loaded.teams)] };
 }
 
-/** The team files the program deploys: a ConfigError naming every broken file and rule, before any resource. */
+/**
+ * The team files the program deploys: a ConfigError naming every broken file and rule, before any
+ * resource; a warning naming the directories of teams this stack does not declare.
+ */
 export function deployedTeams(settings: Settings, projectDir: string = PROJECT_DIR): readonly TeamFiles[] {
     const loaded = stackTeams(settings, projectDir);
     if (loaded.problems.length > 0) throw new ConfigError([...loaded.problems]);
+    if (loaded.notDeployedWarning !== undefined) pulumi.log.warn(loaded.notDeployedWarning);
     return loaded.teams;
 }
 
