@@ -15,7 +15,9 @@ const DIR = path.join(ROOT, ".github", "workflows");
 const FILES = fs.readdirSync(DIR).filter((f) => /\.ya?ml$/.test(f)).sort();
 
 interface Step {
+    id?: string;
     if?: string;
+    env?: Record<string, string>;
     uses?: string;
     run?: string;
     with?: Record<string, unknown>;
@@ -149,12 +151,27 @@ describe("GitHub workflows: linted, pinned, least privilege", function () {
         assert.equal(kind?.with?.cluster_name, "plg", "the cluster whose context kind-plg Pulumi.local.yaml names");
         const runs = job.steps.map((s) => s.run ?? "");
         const at = (re: RegExp): number => runs.findIndex((r) => re.test(r));
-        assert.ok(at(/pulumi login "file:\/\//) >= 0, "the local state backend");
+        const login = at(/pulumi login "file:\/\//);
+        assert.ok(login >= 0, "the local state backend");
+        // `pulumi login file://<dir>` fails when <dir> does not exist: it is created first.
+        const loginScript = runs[login] as string;
+        const dir = /pulumi login "file:\/\/([^"]+)"/.exec(loginScript)?.[1] as string;
+        const mkdir = loginScript.indexOf(`mkdir -p "${dir}"`);
+        assert.ok(mkdir >= 0 && mkdir < loginScript.indexOf("pulumi login"), `mkdir -p "${dir}" before pulumi login`);
         const up = at(/pulumi up -s local --yes/);
         const smoke = at(/npm run smoke -- "\$HOME\/\.kube\/config" --context kind-plg/);
         const destroy = at(/pulumi destroy -s local --yes/);
         assert.ok(up >= 0 && up < smoke && smoke < destroy, "up, then smoke, then destroy");
         assert.equal(job.steps[destroy]?.if, "always()", "destroy runs whatever failed");
+        // A failing destroy fails the job once up succeeded (nothing `|| true`); only after a failed
+        // or skipped up is it tolerated (there may be nothing, or a half-made stack, to destroy).
+        const destroyStep = job.steps[destroy] as Step;
+        assert.doesNotMatch(destroyStep.run ?? "", /\|\|\s*true/, "destroy's failure is not hidden");
+        const upId = job.steps[up]?.id;
+        assert.ok(upId, "the up step has an id its outcome is read by");
+        const outcomeVar = Object.entries(destroyStep.env ?? {}).find(([, v]) => v.replace(/\s/g, "") === `\${{steps.${upId}.outcome}}`)?.[0];
+        assert.ok(outcomeVar, "destroy reads up's outcome through env (no expression in the script)");
+        assert.match(destroyStep.run ?? "", new RegExp(`"\\$${outcomeVar}" = success \\]; then\\s+exit 1`), "destroy fails the job when up succeeded");
         const diagnostics = job.steps.findIndex((s) => /kubectl get events -A/.test(s.run ?? ""));
         assert.equal(job.steps[diagnostics]?.if, "failure()");
         const upload = job.steps.find((s) => s.uses?.startsWith("actions/upload-artifact@"));
