@@ -16,6 +16,7 @@ import { Logs } from "./k8s/logs";
 import { Metrics } from "./k8s/metrics";
 import { GrafanaIngress } from "./k8s/metrics/ingress";
 import { NetworkPolicies } from "./k8s/network";
+import { grafanaLoadBalancerPlacement } from "./k8s/network/load-balancer";
 import { LoadBalancerController } from "./aws/load-balancer-controller";
 import { type KubernetesTarget, LocalCluster, checkKubeconfigContext } from "./k8s/local-cluster";
 import { podSecurityLabels } from "./k8s/pod-security";
@@ -232,6 +233,8 @@ export class Platform extends pulumi.ComponentResource {
                 ? new LoadBalancerController(`${name}-load-balancer-controller`, { settings, cluster: eks.access, awsProvider, dependsOn: eks.access.ready }, { parent: this })
                 : undefined;
 
+        // Where Grafana's load balancer sends from: its policy admits that, its Ingress is pinned there.
+        const grafanaLoadBalancer = grafanaLoadBalancerPlacement(settings);
         // The CRDs release waits for the monitoring namespace: every platform namespace exists first.
         const networkPolicies = new NetworkPolicies(
             `${name}-network-policies`,
@@ -240,7 +243,7 @@ export class Platform extends pulumi.ComponentResource {
                 // A cluster by kubeconfig has no VPC: the API server's address (its webhook calls) is
                 // cluster.kubeconfig.apiServerCidr, or unknown (any); no load balancer reaches Grafana there.
                 vpcCidr: eks ? eks.access.vpcCidr : (local?.apiServerCidr ?? "0.0.0.0/0"),
-                grafanaFromLoadBalancer: eks !== undefined,
+                grafanaLoadBalancer,
                 loadBalancerController: lbc !== undefined,
                 longTermMetrics: settings.metrics.longTerm.enabled,
                 otlpGateway: settings.otlp.enabled,
@@ -264,6 +267,8 @@ export class Platform extends pulumi.ComponentResource {
                           scheme: grafana.scheme,
                           inboundCidrs: grafana.inboundCidrs,
                           ...(grafana.hostedZoneId !== undefined ? { hostedZoneId: grafana.hostedZoneId } : {}),
+                          // Internet-facing on the program's VPC: in its public subnets, where no pod is.
+                          ...(grafanaLoadBalancer.kind === "publicSubnets" && eks?.network ? { subnetIds: eks.network.publicSubnetIds } : {}),
                           provider: cluster.provider,
                           awsProvider,
                           dependsOn: [metrics.release, networkPolicies, ...(lbc ? [lbc.release] : [])],

@@ -5,11 +5,12 @@
  * needs is allowed; a sample of flows it does not need is denied.
  */
 import assert from "node:assert/strict";
-import { installsLoadBalancerController } from "../config";
+import { type Settings, installsLoadBalancerController } from "../config";
 import { cidrContains, parseCidr } from "../config/validators";
 import type { K8sObject } from "../tools/helm";
 import type { Workload } from "../tools/footprint";
-import { type RecordedResource, revealSecrets } from "../tools/mock-run";
+import { type RecordedResource, resourceKey, revealSecrets } from "../tools/mock-run";
+import { type Graph, runStack } from "./support/graph";
 import { type RenderedStack, STACK_NAMES, renderedStack } from "./support/manifests";
 
 type Rec = Record<string, unknown>;
@@ -144,17 +145,29 @@ function apiServerSubnets(stack: RenderedStack): string[] {
 }
 
 /**
- * Where Grafana's load balancer's nodes (target-type ip) send from: any subnet of the VPC the
- * controller may pick (today the policy cannot say which, so an address in the pods' subnets stands for them).
+ * Whether Grafana's load balancer may sit beside the pods, so its policy must admit the VPC (README
+ * "Network policies", the known limit): an internal one (private subnets), or one on subnets found by
+ * tag (an existing VPC, a brought cluster). Not when there is none (no hostname, a cluster by kubeconfig).
+ */
+function grafanaLoadBalancerBesidePods(s: Settings): boolean {
+    if (s.grafana.hostname === undefined || s.cluster.kubeconfig) return false;
+    return s.grafana.scheme === "internal" || s.cluster.existing !== undefined || s.network.mode === "existing";
+}
+
+/**
+ * Where Grafana's load balancer's nodes (target-type ip) send from: with one beside the pods, any
+ * subnet of the VPC (an address in the pods' subnets stands for them); otherwise the stacks here have none.
  */
 function loadBalancerSubnets(stack: RenderedStack): string[] {
-    return podSubnets(stack);
+    return grafanaLoadBalancerBesidePods(stack.settings) ? podSubnets(stack) : [];
 }
 
 /**
  * Where a pod of any namespace gets in although the platform does not need it (README "Network
  * policies"): an ipBlock that must admit the real source also admits the pods sharing its addresses.
- * - Grafana 3000: its load balancer's nodes (target-type ip) may be in any subnet of the VPC, the pods' among them.
+ * - Grafana 3000, when its load balancer may be beside the pods: its nodes (target-type ip) may be in
+ *   any subnet of the VPC. Without a load balancer nobody but Prometheus reaches Grafana; an
+ *   internet-facing one on the program's VPC is pinned to the public subnets, which hold no pods.
  * - The operator's webhook 10250 and the controller's 9443: the API server calls from the control
  *   plane's ENIs, which EKS places in the cluster's subnets, beside the pods; on a cluster by
  *   kubeconfig without cluster.kubeconfig.apiServerCidr, from an address nobody knows (any).
@@ -163,7 +176,7 @@ function knownExceptions(stack: RenderedStack): string[] {
     const s = stack.settings;
     if (s.cluster.kubeconfig) return s.cluster.kubeconfig.apiServerCidr ? [] : ["Deployment/kps-operator:10250/TCP"];
     return [
-        "Deployment/grafana:3000/TCP",
+        ...(grafanaLoadBalancerBesidePods(s) ? ["Deployment/grafana:3000/TCP"] : []),
         "Deployment/kps-operator:10250/TCP",
         ...(installsLoadBalancerController(s) ? ["Deployment/aws-load-balancer-controller:9443/TCP"] : []),
     ];
@@ -216,8 +229,8 @@ for (const name of STACK_NAMES) {
                 [from(prometheus), alertmanager, 9093],
                 [from(alertmanager), alertmanager, 9094, "TCP"],
                 [from(alertmanager), alertmanager, 9094, "UDP"],
-                // A cluster by kubeconfig has no load balancer: Grafana is reached by port-forward (no policy applies).
-                ...(stack.settings.cluster.kubeconfig ? [] : loadBalancer.map((lb) => [lb, grafana, 3000] as [Source, Destination, number])),
+                // Without a load balancer Grafana is reached by port-forward (through the kubelet: no policy applies).
+                ...loadBalancer.map((lb) => [lb, grafana, 3000] as [Source, Destination, number]),
                 ...apiServer.map((a) => [a, pod("Deployment", "kps-operator"), 10250] as [Source, Destination, number]),
                 // Prometheus scrapes what it owns.
                 [from(prometheus), prometheus, 9090],
@@ -315,6 +328,11 @@ for (const name of STACK_NAMES) {
             assert.deepEqual([...new Set(reached)].sort(), [...otlp, ...knownExceptions(stack)].sort());
         });
 
+        it("an app pod reaches Grafana :3000 only when Grafana's load balancer may be beside the pods", () => {
+            const admitted = allowed(policies, appPod(), pod("Deployment", "grafana"), 3000);
+            assert.equal(admitted, grafanaLoadBalancerBesidePods(stack.settings), `hostname ${stack.settings.grafana.hostname ?? "unset"}, scheme ${stack.settings.grafana.scheme}`);
+        });
+
         it("turns on the VPC CNI's network policy agent on a created cluster", function () {
             const cni = stack.graph.byType("aws:eks/addon:Addon").find((a) => a.inputs.addonName === "vpc-cni");
             if (stack.settings.cluster.existing || stack.settings.cluster.kubeconfig) {
@@ -325,3 +343,78 @@ for (const name of STACK_NAMES) {
         });
     });
 }
+
+/**
+ * Grafana's load balancer in the mock graph (the program's own policies; Helm renders none for
+ * Grafana): where the Ingress puts the ALB and which addresses Grafana's policy admits follow one
+ * another.
+ */
+describe("network policies: Grafana's load balancer and where it sits", function () {
+    this.timeout(120_000);
+    const HOST = "grafana.plg.example.org";
+    const CERT = "arn:aws:acm:eu-west-1:123456789012:certificate/0f0e0d0c-1111-2222-3333-444455556666";
+    const SUBNETS_ANNOTATION = "alb.ingress.kubernetes.io/subnets";
+    let grafana: Destination;
+
+    before(async function () {
+        // Grafana's pod as the chart really renders it (its labels do not depend on the hostname).
+        const prod = await renderedStack(this, "prod");
+        const w = prod.workloads().find((x) => x.kind === "Deployment" && x.name === "grafana");
+        assert.ok(w);
+        grafana = destinationOf(prod, w);
+    });
+
+    const policiesIn = (g: Graph): K8sObject[] =>
+        g.byType("kubernetes:networking.k8s.io/v1:NetworkPolicy").map((r) => {
+            const inputs = g.inputs(r);
+            return { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: rec(inputs.metadata), spec: rec(inputs.spec) } as unknown as K8sObject;
+        });
+    /** The created subnets with the public (internet-facing load balancer) role tag, and the others. */
+    const subnets = (g: Graph, role: "public" | "private") =>
+        g.byType("aws:ec2/subnet:Subnet").filter((sn) => ("kubernetes.io/role/elb" in rec(g.inputs(sn).tags)) === (role === "public"));
+    const cidrOf = (g: Graph, r: RecordedResource): string => String(g.inputs(r).cidrBlock);
+    const appIn = (cidr: string): Source => ({ what: `an app pod (${cidr})`, namespace: "shop", labels: { app: "shop" }, ip: hostIn(cidr) });
+    const addressIn = (cidr: string): Source => ({ what: `an address in ${cidr}`, ip: hostIn(cidr) });
+    const ingressAnnotations = (g: Graph): Rec => rec(rec(g.inputs(g.one("kubernetes:networking.k8s.io/v1:Ingress")).metadata).annotations);
+
+    it("internet-facing on the program's VPC: the ALB is pinned to the public subnets, and only they reach Grafana :3000", async () => {
+        const g = await runStack("prod", { settings: { grafana: { hostname: HOST, tlsCertificateArn: CERT, scheme: "internet-facing" } } });
+        const publics = subnets(g, "public");
+        const privates = subnets(g, "private");
+        assert.equal(publics.length, 3);
+        // The annotation names the public subnets (the mock's ids are <name>-id), and takes them from those resources.
+        assert.equal(ingressAnnotations(g)[SUBNETS_ANNOTATION], publics.map((sn) => `${sn.name}-id`).join(","));
+        const ingress = g.one("kubernetes:networking.k8s.io/v1:Ingress");
+        for (const sn of publics) assert.ok(ingress.propertyDependencies.metadata?.includes(resourceKey(sn)), sn.name);
+        // The node groups run in the private subnets only: no pod has a public subnet's address.
+        const nodeSubnets = new Set(g.byType("aws:eks/nodeGroup:NodeGroup").flatMap((n) => n.propertyDependencies.subnetIds ?? []));
+        assert.deepEqual([...nodeSubnets].sort(), privates.map(resourceKey).sort());
+        const policies = policiesIn(g);
+        for (const sn of publics) assert.ok(allowed(policies, addressIn(cidrOf(g, sn)), grafana, 3000), `the ALB's node in ${sn.name}`);
+        for (const sn of privates) assert.ok(!allowed(policies, appIn(cidrOf(g, sn)), grafana, 3000), `an app pod in ${sn.name}`);
+        assert.ok(!allowed(policies, addressIn("10.0.0.0/16"), grafana, 3000), "the VPC's first addresses (a private subnet)");
+    });
+
+    it("internal on the program's VPC: no pinning, the VPC reaches Grafana :3000 (pods included: the known limit)", async () => {
+        const g = await runStack("prod", { settings: { grafana: { hostname: HOST, tlsCertificateArn: CERT, scheme: "internal" } } });
+        assert.equal(ingressAnnotations(g)[SUBNETS_ANNOTATION], undefined);
+        const policies = policiesIn(g);
+        for (const sn of subnets(g, "private")) assert.ok(allowed(policies, appIn(cidrOf(g, sn)), grafana, 3000), sn.name);
+    });
+
+    it("on a brought cluster: subnets by the controller's discovery, the VPC reaches Grafana :3000 (the known limit)", async () => {
+        const g = await runStack("dev", { settings: { cluster: { existing: { name: "shared-eks" } }, grafana: { hostname: HOST, tlsCertificateArn: CERT, scheme: "internet-facing" } } });
+        assert.equal(ingressAnnotations(g)[SUBNETS_ANNOTATION], undefined);
+        assert.ok(allowed(policiesIn(g), appIn(MOCK_BROUGHT_VPC), grafana, 3000));
+    });
+
+    it("without a hostname: no load balancer, nothing but Prometheus reaches Grafana :3000", async () => {
+        const g = await runStack("prod", { settings: { grafana: {} } });
+        assert.deepEqual(g.byType("kubernetes:networking.k8s.io/v1:Ingress"), []);
+        const policies = policiesIn(g);
+        for (const sn of [...subnets(g, "private"), ...subnets(g, "public")]) assert.ok(!allowed(policies, appIn(cidrOf(g, sn)), grafana, 3000), sn.name);
+        const grafanaPolicy = policies.find((p) => p.metadata.name === "grafana");
+        const ipBlocks = list(rec(grafanaPolicy?.spec).ingress).flatMap((r) => list(r.from)).filter((f) => f.ipBlock !== undefined);
+        assert.deepEqual(ipBlocks, []);
+    });
+});

@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import type { GrafanaLoadBalancerPlacement } from "./load-balancer";
 import { type NetworkPolicyObject, buildNetworkPolicies } from "./policies";
 
 export interface NetworkPoliciesArgs {
@@ -7,8 +8,8 @@ export interface NetworkPoliciesArgs {
     readonly provider: k8s.Provider;
     /** The VPC's CIDR (load balancer and control-plane sources); on a cluster by kubeconfig, where the API server calls from. */
     readonly vpcCidr: pulumi.Input<string>;
-    /** Whether a load balancer in the VPC reaches Grafana (an EKS cluster); default true. */
-    readonly grafanaFromLoadBalancer?: boolean;
+    /** Where Grafana's load balancer sends from (grafanaLoadBalancerPlacement). */
+    readonly grafanaLoadBalancer: GrafanaLoadBalancerPlacement;
     /** Whether the AWS Load Balancer Controller (and its namespace) is installed. */
     readonly loadBalancerController: boolean;
     /** Whether Thanos runs (metrics.longTerm.enabled). */
@@ -28,12 +29,12 @@ export class NetworkPolicies extends pulumi.ComponentResource {
         const lbc = args.loadBalancerController;
         const longTermMetrics = args.longTermMetrics ?? false;
         const otlpGateway = args.otlpGateway ?? false;
-        const grafanaFromLoadBalancer = args.grafanaFromLoadBalancer ?? true;
+        const grafanaLoadBalancer = args.grafanaLoadBalancer;
         const built = pulumi
             .output(args.vpcCidr)
-            .apply((vpcCidr) => buildNetworkPolicies({ vpcCidr, loadBalancerController: lbc, longTermMetrics, otlpGateway, grafanaFromLoadBalancer }));
+            .apply((vpcCidr) => buildNetworkPolicies({ vpcCidr, loadBalancerController: lbc, longTermMetrics, otlpGateway, grafanaLoadBalancer }));
         // Which policies exist does not depend on the CIDR (only their ipBlocks do): name them from any build.
-        const shape: NetworkPolicyObject[] = buildNetworkPolicies({ vpcCidr: "0.0.0.0/0", loadBalancerController: lbc, longTermMetrics, otlpGateway, grafanaFromLoadBalancer });
+        const shape: NetworkPolicyObject[] = buildNetworkPolicies({ vpcCidr: "0.0.0.0/0", loadBalancerController: lbc, longTermMetrics, otlpGateway, grafanaLoadBalancer });
         shape.forEach(({ metadata }, i) => {
             const spec = built.apply((all) => (all[i] as NetworkPolicyObject).spec as unknown as Spec);
             new k8s.networking.v1.NetworkPolicy(

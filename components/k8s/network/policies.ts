@@ -10,6 +10,7 @@
  * policies do not apply; its rule documents the one flow it serves.
  */
 import { alloy, kps, loadBalancerController as lbc, loki, namespaces, otlpGateway, thanos } from "../../endpoints";
+import type { GrafanaLoadBalancerPlacement } from "./load-balancer";
 
 /** Container ports the flows use (the charts' own port names in comments). */
 export const POLICY_PORTS = {
@@ -91,7 +92,10 @@ export type Peer =
     | { readonly namespaceSelector: { readonly matchLabels: Readonly<Record<string, never>> } };
 
 export interface NetworkPoliciesInput {
-    /** The VPC's CIDR: the EKS control plane's ENIs (webhook calls) and the ALB's nodes (target-type ip) are in it. */
+    /**
+     * The VPC's CIDR: the EKS control plane's ENIs (webhook calls) are in it, and Grafana's ALB's
+     * nodes (target-type ip) when its placement is `vpc`. On a cluster by kubeconfig: where the API server calls from.
+     */
     readonly vpcCidr: string;
     /** Whether the AWS Load Balancer Controller (and its namespace) is installed. */
     readonly loadBalancerController: boolean;
@@ -99,12 +103,8 @@ export interface NetworkPoliciesInput {
     readonly otlpGateway?: boolean;
     /** Whether Thanos runs (metrics.longTerm.enabled). */
     readonly longTermMetrics?: boolean;
-    /**
-     * Whether Grafana's load balancer (its nodes in the VPC) reaches Grafana; default true. False on a
-     * cluster by kubeconfig: Grafana is reached by `kubectl port-forward`, which the kubelet serves
-     * inside the pod's network namespace, where NetworkPolicies do not apply.
-     */
-    readonly grafanaFromLoadBalancer?: boolean;
+    /** Where Grafana's load balancer sends from (./load-balancer.ts); absent: no load balancer (none reaches Grafana). */
+    readonly grafanaLoadBalancer?: GrafanaLoadBalancerPlacement;
 }
 
 const tcp = (...ports: number[]) => ports.map((port) => ({ port, protocol: "TCP" as const }));
@@ -130,6 +130,9 @@ export function buildNetworkPolicies(input: NetworkPoliciesInput): NetworkPolicy
     const P = POLICY_PORTS;
     const grafana = pods(kps.namespace, POD_LABELS.grafana);
     const vpc: Peer = { ipBlock: { cidr: input.vpcCidr } };
+    const placement = input.grafanaLoadBalancer ?? { kind: "none" };
+    const loadBalancer: Peer[] =
+        placement.kind === "publicSubnets" ? placement.cidrs.map((cidr) => ({ ipBlock: { cidr } })) : placement.kind === "vpc" ? [vpc] : [];
     return [
         // Nothing gets in unless a policy below lets it.
         ...Object.values(namespaces)
@@ -162,9 +165,11 @@ export function buildNetworkPolicies(input: NetworkPoliciesInput): NetworkPolicy
                 ],
             },
         ]),
-        // The load balancer's nodes (target-type ip) come from the VPC; so do the port-forwards' kubelet (its node).
+        // The load balancer's nodes (target-type ip) from where it is placed: its public subnets (no pods
+        // there), or the whole VPC (pods included: the known limit). Without one, Prometheus only:
+        // `kubectl port-forward` enters through the kubelet, inside the pod's network namespace.
         policy(kps.namespace, "grafana", POD_LABELS.grafana, [
-            { from: [...(input.grafanaFromLoadBalancer === false ? [] : [vpc]), prometheus], ports: tcp(P.grafana) },
+            { from: [...loadBalancer, prometheus], ports: tcp(P.grafana) },
             // Replicas sharing a database de-duplicate Grafana-managed alert notifications over it (grafana.database.type rds).
             {
                 from: [grafana],
@@ -175,7 +180,11 @@ export function buildNetworkPolicies(input: NetworkPoliciesInput): NetworkPolicy
             },
         ]),
         policy(kps.namespace, "kube-state-metrics", POD_LABELS.kubeStateMetrics, [{ from: [prometheus], ports: tcp(P.kubeStateMetrics) }]),
-        // The API server calls the admission webhook from the control plane's ENIs in the cluster's subnets.
+        // The API server calls the admission webhook from the control plane's ENIs, which EKS creates in the
+        // cluster's subnets (EKS API reference, VpcConfigRequest.subnetIds), where the pods are too: no
+        // address block tells the API server from a pod, so the VPC is admitted, pods included.
+        // The residual risk is small: the port answers AdmissionReview requests (a caller learns whether
+        // a rule object it sent would be valid) and the operator's metrics, nothing that changes state.
         policy(kps.namespace, "operator", POD_LABELS.operator, [{ from: [vpc, prometheus], ports: tcp(P.operatorHttps) }]),
 
         // Thanos: Grafana -> Query Frontend -> Query -> Store Gateway (and the sidecars, above); Prometheus scrapes each.
@@ -207,7 +216,8 @@ export function buildNetworkPolicies(input: NetworkPoliciesInput): NetworkPolicy
               ]
             : []),
 
-        // The API server calls the controller's webhook (TargetGroupBinding, Ingress validation).
+        // The API server calls the controller's webhook (TargetGroupBinding, Ingress and Service
+        // mutation/validation) from the control plane's ENIs: VPC-wide, as the operator's above.
         ...(input.loadBalancerController
             ? [
                   policy(lbc.namespace, "aws-load-balancer-controller", POD_LABELS.loadBalancerController, [
