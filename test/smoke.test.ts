@@ -4,7 +4,8 @@
  * Shapes as the upstream HTTP APIs document them; the cluster run itself is the CI workflow's.
  */
 import assert from "node:assert/strict";
-import { alertmanagerProblem, datasourceProblem, lokiProblem, targetsProblem } from "../tools/smoke";
+import { datasourceUids } from "../components/endpoints";
+import { alertmanagerProblem, datasourceCheck, datasourceProblem, lokiProblem, targetsProblem } from "../tools/smoke";
 
 describe("smoke test verdicts (tools/smoke.ts)", () => {
     it("Prometheus: passes with every active target up, names each one down, fails with none", () => {
@@ -27,6 +28,23 @@ describe("smoke test verdicts (tools/smoke.ts)", () => {
         assert.equal(datasourceProblem("loki", 200, { status: "OK", message: "Data source successfully connected." }), undefined);
         assert.match(datasourceProblem("loki", 400, { status: "ERROR", message: "Unable to connect with Loki" }) ?? "", /loki health: HTTP 400, ERROR Unable to connect/);
         assert.match(datasourceProblem("prometheus", 401, "unauthorized") ?? "", /HTTP 401/);
+    });
+
+    it("Grafana's alertmanager datasource is checked through Grafana's proxy, not /health (no backend plugin: HTTP 500 Plugin unavailable, grafana/grafana#83794)", () => {
+        const am = datasourceCheck(datasourceUids.alertmanager, 3);
+        assert.equal(am.path, "/api/datasources/proxy/uid/alertmanager/api/v2/status");
+        const ready = { cluster: { status: "ready", peers: [0, 1, 2].map((i) => ({ name: `p${i}`, address: `10.0.0.${i}:9094` })) } };
+        assert.equal(am.problem(200, ready), undefined);
+        assert.match(am.problem(200, { cluster: { status: "settling", peers: [] } }) ?? "", /alertmanager.*settling with 0 of 3 peers/);
+        assert.match(am.problem(502, { message: "Bad Gateway" }) ?? "", /alertmanager.*HTTP 502/);
+        // What /health answers for it on a healthy Grafana: the reason it is not asked.
+        assert.ok(am.problem(500, { message: "Plugin unavailable" }) !== undefined);
+        for (const uid of [datasourceUids.prometheus, datasourceUids.loki]) {
+            const c = datasourceCheck(uid, 3);
+            assert.equal(c.path, `/api/datasources/uid/${uid}/health`);
+            assert.equal(c.problem(200, { status: "OK", message: "Data source successfully connected." }), undefined);
+            assert.match(c.problem(400, { status: "ERROR", message: "down" }) ?? "", new RegExp(`${uid} health: HTTP 400`));
+        }
     });
 
     it("Alertmanager: ready with every replica a peer; one replica runs unclustered", () => {
