@@ -9,6 +9,7 @@ import YAML from "yaml";
 import { type Settings, parseSettings } from "../config";
 import { GRAFANA_DATABASE_MOUNT, grafanaDatabaseSecretName } from "../components/k8s/metrics/grafana-database";
 import { buildNetworkPolicies } from "../components/k8s/network/policies";
+import { finalSnapshotIdentifier } from "../components/aws/grafana-database";
 import { kps } from "../components/endpoints";
 import type { K8sObject } from "../tools/helm";
 import { type RecordedResource, isSecretMarker, resourceKey } from "../tools/mock-run";
@@ -202,11 +203,35 @@ describe("Grafana high availability: the AWS resources (mock graph)", function (
         assert.equal(i.publiclyAccessible, false);
     });
 
-    it("grafana.database.restoreFromSnapshot creates the instance from that snapshot", async function () {
+    it("grafana.database.restoreFromSnapshot creates the instance from that snapshot, keeping the snapshot's key", async function () {
         const snapshot = "rds:plg-prod-grafana-2026-11-30-03-10";
         const restored = await runStack("prod", { settings: { cluster: roomyProdCluster(), grafana: { database: { restoreFromSnapshot: snapshot } } } });
-        assert.equal(restored.inputs(restored.one(RDS)).snapshotIdentifier, snapshot);
+        const instance = restored.one(RDS);
+        assert.equal(restored.inputs(instance).snapshotIdentifier, snapshot);
         assert.equal(prod.inputs(db).snapshotIdentifier, undefined);
+        // A restore cannot change the key, and kmsKeyId forces replacement: naming this stack's key
+        // while restoring another stack's snapshot would replace the instance on every update.
+        assert.equal(restored.inputs(instance).kmsKeyId, undefined);
+        assert.equal(restored.inputs(instance).storageEncrypted, true);
+        // Without a restore the instance names its own key (first test).
+        assert.match(String(prod.inputs(db).kmsKeyId), /^arn:|key/);
+    });
+
+    it("the final snapshot's name is one RDS accepts whatever the cluster is called (a digit first, an underscore)", async function () {
+        // RDS API Reference, DeleteDBInstance FinalDBSnapshotIdentifier: 1-255 letters, digits, hyphens;
+        // a letter first; no hyphen last; no two hyphens in a row.
+        const valid = (id: string): boolean => /^[A-Za-z][A-Za-z0-9-]{0,254}$/.test(id) && !id.endsWith("-") && !id.includes("--");
+        for (const name of ["1_prod", "prod", "a__b-_c", "9", "x".repeat(100), "A_-_1"]) {
+            const id = finalSnapshotIdentifier(name);
+            assert.ok(valid(id), `${name} -> ${id}`);
+            assert.equal(finalSnapshotIdentifier(name), id, "deterministic");
+        }
+        assert.equal(finalSnapshotIdentifier("plg-prod"), "plg-prod-grafana-final", "a valid name keeps the identifier existing stacks have");
+        const cluster = { ...roomyProdCluster(), name: "1_prod" };
+        const odd = await runStack("prod", { settings: { cluster } });
+        const id = String(odd.inputs(odd.one(RDS)).finalSnapshotIdentifier);
+        assert.ok(valid(id), id);
+        assert.match(id, /1-prod/);
     });
 
     it("dev creates no database, key or security group for Grafana", async function () {

@@ -99,6 +99,9 @@ describe("Grafana's Ingress and DNS record in the mock graph", function () {
         // The target comes from the Ingress itself: the engine creates the record after the ALB exists.
         assert.ok(record.propertyDependencies.aliases?.includes(resourceKey(g.one(INGRESS))), JSON.stringify(record.propertyDependencies));
         assert.equal(record.options.provider, g.byType("pulumi:providers:aws")[0]?.name, "the stack's AWS provider (its region)");
+        // A hand-made record of the same name stops the create instead of being replaced unnoticed (README "Reaching Grafana").
+        assert.equal(inputs.allowOverwrite, false);
+        assert.equal(record.name, "plg-grafana-ingress-dns", "the name README's import command gives");
     });
 
     it("a first preview completes: the ALB's name and the record's target are unknown, nothing unknown baked into text", async () => {

@@ -30,6 +30,20 @@ export interface GrafanaDatabaseConnection {
 }
 
 /**
+ * The final snapshot's identifier for a cluster name. An EKS cluster name may hold `_` and start
+ * with a digit; an RDS snapshot identifier (Amazon RDS API Reference, DeleteDBInstance,
+ * FinalDBSnapshotIdentifier, and CreateDBSnapshot, DBSnapshotIdentifier) must be 1 to 255 letters,
+ * digits or hyphens, begin with a letter, and neither end with a hyphen nor hold two in a row. Runs of
+ * anything else become one hyphen; a name not starting with a letter gets the prefix `grafana-`.
+ * A valid name is kept as it was (`<cluster>-grafana-final`), so existing stacks see no change.
+ */
+export function finalSnapshotIdentifier(clusterName: string): string {
+    const cleaned = clusterName.replace(/[^A-Za-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
+    const id = /^[A-Za-z]/.test(cleaned) ? `${cleaned}-grafana-final` : `grafana-${cleaned}-final`.replace(/--+/g, "-");
+    return id.slice(0, 255).replace(/-+$/, "");
+}
+
+/**
  * Grafana's shared database: an RDS for PostgreSQL instance in the cluster's private subnets,
  * reachable only from the nodes' security group, encrypted with its own customer-managed key, its
  * password generated here and kept a Pulumi secret. Follows the Amazon RDS user guide: "Encrypting
@@ -116,7 +130,12 @@ export class GrafanaDatabase extends pulumi.ComponentResource {
                 allocatedStorage: s.allocatedStorageGiB,
                 storageType: "gp3",
                 storageEncrypted: true,
-                kmsKeyId: this.kmsKey.arn,
+                // A restore keeps the snapshot's key: RestoreDBInstanceFromDBSnapshot takes no KMS key
+                // (Amazon RDS user guide, "Restoring to a DB instance"; changing it means copying the
+                // snapshot with another key, "Copying a DB snapshot"). The provider's kmsKeyId forces
+                // replacement, so naming this key while restoring another key's snapshot would replace
+                // the instance on every update. Left out then: the instance reports the snapshot's key.
+                ...(s.restoreFromSnapshot === undefined ? { kmsKeyId: this.kmsKey.arn } : {}),
                 dbName: GRAFANA_DATABASE_NAME,
                 username: GRAFANA_DATABASE_USER,
                 password: secretPassword,
@@ -130,7 +149,7 @@ export class GrafanaDatabase extends pulumi.ComponentResource {
                 copyTagsToSnapshot: true,
                 deletionProtection: prod,
                 skipFinalSnapshot: !prod,
-                ...(prod ? { finalSnapshotIdentifier: pulumi.interpolate`${args.clusterName}-grafana-final` } : {}),
+                ...(prod ? { finalSnapshotIdentifier: pulumi.output(args.clusterName).apply(finalSnapshotIdentifier) } : {}),
                 ...(s.restoreFromSnapshot !== undefined ? { snapshotIdentifier: s.restoreFromSnapshot } : {}),
                 performanceInsightsEnabled: s.performanceInsights,
                 ...(s.performanceInsights ? { performanceInsightsKmsKeyId: this.kmsKey.arn, performanceInsightsRetentionPeriod: 7 } : {}),
