@@ -37,6 +37,19 @@ export const GRAFANA_INGRESS_CLASS = "alb";
  */
 export const GRAFANA_LOAD_BALANCER_TIMEOUT = "20m";
 
+/**
+ * The annotation pinning the ALB to given subnets instead of the controller's discovery by tag
+ * (AWS Load Balancer Controller, Ingress annotations, `subnets`: a stringList of subnet ids or Name
+ * tags, at least two in different AZs; the same in v2 and v3). Grafana's NetworkPolicy admits only
+ * those subnets' CIDRs (components/k8s/network/load-balancer.ts).
+ */
+export const ALB_SUBNETS_ANNOTATION = "alb.ingress.kubernetes.io/subnets";
+
+/** The annotation's value: the subnet ids, comma-separated (the annotations' stringList). */
+export function albSubnetsAnnotation(subnetIds: readonly string[]): string {
+    return subnetIds.join(",");
+}
+
 /** What Grafana's Ingress is built from. */
 export interface GrafanaIngressInput extends GrafanaAlbInput {
     /** Grafana's hostname (the Ingress rule's host). */
@@ -99,6 +112,8 @@ export function loadBalancerHostname(status: IngressStatusLike | undefined): str
 export interface GrafanaIngressArgs extends GrafanaIngressInput {
     /** Route 53 hosted zone holding `hostname`: an alias record is kept there when given. */
     readonly hostedZoneId?: string;
+    /** Subnets the ALB is pinned to (ALB_SUBNETS_ANNOTATION); absent: the controller discovers them by tag. */
+    readonly subnetIds?: pulumi.Input<string>[];
     /** The cluster's Kubernetes provider. */
     readonly provider: k8s.Provider;
     /** The stack's AWS provider (its region is the ALB's). */
@@ -119,9 +134,14 @@ export class GrafanaIngress extends pulumi.ComponentResource {
     constructor(name: string, args: GrafanaIngressArgs, opts?: pulumi.ComponentResourceOptions) {
         super("plg:k8s:GrafanaIngress", name, {}, opts);
         const built = buildGrafanaIngress(args);
+        // Subnet ids are known once the subnets exist: that one annotation is an Output (unknown in a first preview).
+        const annotations: Record<string, pulumi.Input<string>> = {
+            ...built.metadata.annotations,
+            ...(args.subnetIds === undefined ? {} : { [ALB_SUBNETS_ANNOTATION]: pulumi.all(args.subnetIds).apply(albSubnetsAnnotation) }),
+        };
         const ingress = new k8s.networking.v1.Ingress(
             `${name}-ingress`,
-            { metadata: { ...built.metadata, labels: { "app.kubernetes.io/part-of": "plg-observability" } }, spec: built.spec },
+            { metadata: { ...built.metadata, annotations, labels: { "app.kubernetes.io/part-of": "plg-observability" } }, spec: built.spec },
             {
                 parent: this,
                 provider: args.provider,
