@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { parse as parseYaml } from "yaml";
 import type { PolicyDocument } from "../components/aws/policies";
+import { MIN_THANOS_VERSION_WITHOUT_SIDECAR_DELETE, THANOS_OBJECT_ACTIONS } from "../components/aws/thanos-policies";
 import { THANOS_VERSION, charts } from "../components/charts";
 import { datasourceUids, kps, thanos } from "../components/endpoints";
 import { buildObjstoreConfig, buildThanosValues } from "../components/k8s/thanos/values";
@@ -164,6 +165,8 @@ describe("long-term metrics: rendered by the real charts (prod)", function () {
         const frontend = stack.find(thanos.release, "Service", thanos.queryFrontend.service);
         const port = list(rec(frontend.spec).ports).find((p) => p.name === "http");
         assert.equal(ds?.url, `http://${frontend.metadata.name}.${frontend.metadata.namespace}.svc.cluster.local:${port?.port}`);
+        // Grafana is told what answers (Grafana docs, "Configure the Prometheus data source": jsonData.prometheusType).
+        assert.equal(rec(ds?.jsonData).prometheusType, "Thanos");
         // Rules and alerts stay in Prometheus: the rule selector still picks up every PrometheusRule.
         assert.deepEqual(rec(rec(prometheusCr(stack).spec).ruleSelector), {});
     });
@@ -259,6 +262,7 @@ describe("long-term metrics: roles and associations (mock graph)", function () {
         assert.equal(rec(rec(rec(values.prometheus).prometheusSpec)).thanos, undefined);
         const ds = rec(rec(rec(values.grafana).sidecar).datasources);
         assert.match(String(ds.url), new RegExp(`^http://${kps.prometheus.service}\\.`));
+        assert.equal(rec(ds.extraJsonData).prometheusType, undefined, "plain Prometheus answers dev");
     });
 
     it("IRSA: each service account is annotated with its own role, and no association is made", async () => {
@@ -287,6 +291,16 @@ describe("long-term metrics: roles and associations (mock graph)", function () {
 });
 
 describe("long-term metrics: chart and builders", () => {
+    it("the sidecar's role has no s3:DeleteObject only because the pinned Thanos no longer deletes partial uploads (v0.40.0+)", () => {
+        // Older sidecars cleaned a failed upload with block.Delete; on those, no delete means "Partial block in system".
+        const semver = (v: string): number[] => v.replace(/^v/, "").split(".").map(Number);
+        const [have, min] = [semver(THANOS_VERSION), semver(MIN_THANOS_VERSION_WITHOUT_SIDECAR_DELETE)];
+        const cmp = have.map((n, i) => n - (min[i] ?? 0)).find((d) => d !== 0) ?? 0;
+        assert.ok(cmp >= 0, `THANOS_VERSION ${THANOS_VERSION} is older than ${MIN_THANOS_VERSION_WITHOUT_SIDECAR_DELETE}: grant the sidecar s3:DeleteObject`);
+        assert.ok(!THANOS_OBJECT_ACTIONS.sidecar.includes("s3:DeleteObject"));
+        assert.ok(THANOS_OBJECT_ACTIONS.compactor.includes("s3:DeleteObject"), "the Compactor removes partial blocks left by failed uploads");
+    });
+
     it("the pinned chart's appVersion is THANOS_VERSION (the sidecar's image)", function () {
         const dir = process.env.PLG_CHARTS_DIR ?? path.join(ROOT, "..", "shared", "charts");
         const tgz = path.join(dir, "packages", `${charts.thanos.chart}-${charts.thanos.version}.tgz`);

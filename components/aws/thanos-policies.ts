@@ -5,7 +5,12 @@
  * S3 section, whose "AWS Policies" example lists s3:ListBucket, s3:GetObject, s3:PutObject and
  * s3:DeleteObject as everything Thanos uses, split here by component):
  * - the sidecar (in each Prometheus pod) uploads finished 2h blocks and reads back which blocks the
- *   bucket already has: list, get, put; it never deletes;
+ *   bucket already has: list, get, put; it never deletes. Since Thanos v0.40.0 (commit d42ecb5,
+ *   "make writers only write") pkg/block/block.go's upload no longer calls cleanUp → block.Delete
+ *   on a failed upload: it leaves the partial block (no meta.json, so no reader sees it), the
+ *   shipper uploads it again on its next sync, and the Compactor removes partial blocks that stay
+ *   incomplete (pkg/compact/clean.go). Before v0.40.0 the sidecar needed s3:DeleteObject to clean
+ *   up, or logged "Partial block in system"; MIN_THANOS_VERSION_WITHOUT_SIDECAR_DELETE guards that;
  * - the Store Gateway only reads blocks (index headers are built on its own volume): list, get;
  * - the Compactor merges, downsamples and applies retention: list, get, put, delete.
  *
@@ -15,6 +20,9 @@
  * too (S3 user guide "Multipart upload API and permissions").
  */
 import { KMS_DATA_ACTIONS, type PolicyDocument } from "./policies";
+
+/** The first Thanos release whose sidecar never deletes (see above): THANOS_VERSION must not go below it. */
+export const MIN_THANOS_VERSION_WITHOUT_SIDECAR_DELETE = "v0.40.0";
 
 /** The components that touch the bucket, each with its own role. */
 export type ThanosBucketUser = "sidecar" | "storeGateway" | "compactor";

@@ -16,6 +16,7 @@ import {
     DEFAULT_GROUP_BY,
     DEFAULT_LATENCY_HISTOGRAM,
     DEFAULT_REQUESTS_METRIC,
+    PLATFORM_HEALTH_DASHBOARD_UID,
     RED_DASHBOARD_UID,
     httpThresholdProblems,
     sloErrorRatioRecord,
@@ -59,8 +60,8 @@ type GraphThresholdsStyleConfigBuilder = InstanceType<typeof GraphThresholdsStyl
 
 /** Uid of the workload (CPU, memory, restarts, logs of one pod/container) dashboard. */
 export const WORKLOAD_DASHBOARD_UID = "plg-workload";
-/** Uid of the platform health dashboard (platform.ts). */
-export const PLATFORM_HEALTH_DASHBOARD_UID = "plg-platform-health";
+/** Uid of the platform health dashboard (platform.ts); defined beside the Thanos alerts that link to it. */
+export { PLATFORM_HEALTH_DASHBOARD_UID };
 /** Uid of the logs overview dashboard (platform.ts). */
 export const LOGS_OVERVIEW_DASHBOARD_UID = "plg-logs-overview";
 /** Every dashboard uid the platform builds (here and in platform.ts): fixed, unique, referred to by links. */

@@ -15,6 +15,7 @@ import type { Settings } from "../../../config";
 import { LOKI_TENANT_ID_PATTERN } from "../../../config/validators";
 import { CLUSTER_LABEL, LOG_LEVEL_LABEL } from "../../labels";
 import { by } from "../metrics/promql";
+import { THANOS_METRICS } from "../metrics/rules";
 import {
     type DashboardModel,
     ERROR_LOG_LEVELS,
@@ -124,8 +125,9 @@ export const PLATFORM_METRICS = {
     },
     thanos: {
         compactionFailures: "thanos_compact_group_compactions_failures_total",
-        compactHalted: "thanos_compact_halted",
-        bucketOperationFailures: "thanos_objstore_bucket_operation_failures_total",
+        // The same series the Thanos alerts read (metrics/rules.ts).
+        compactHalted: THANOS_METRICS.compactHalted,
+        bucketOperationFailures: THANOS_METRICS.bucketOperationFailures,
         blocksLoaded: "thanos_bucket_store_blocks_loaded",
     },
 } as const;

@@ -69,6 +69,7 @@ export function metricsRulesInput(settings: Settings): MetricsRulesInput {
         ...(settings.grafana.hostname ? { dashboardBaseUrl: `https://${settings.grafana.hostname}` } : {}),
         groupBy: DEFAULT_GROUP_BY,
         scrapeInterval: settings.metrics.scrapeInterval,
+        ...(settings.metrics.longTerm.enabled ? { thanos: { sidecarJob: thanos.sidecarDiscoveryService } } : {}),
     };
 }
 

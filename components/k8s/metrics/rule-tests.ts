@@ -14,16 +14,19 @@
 import {
     ALERTS,
     BURN_RATE_WINDOWS,
+    THANOS_METRICS,
     alertDefinitions,
     resolveRulesInput,
+    thanosAlertDefinitions,
     sloErrorRatioRecord,
     type AlertDefinition,
     type AlertName,
     type MetricsRulesInput,
+    type ThanosAlertName,
     type ResolvedRulesInput,
     type ValueFormat,
 } from "./rules";
-import { formatDuration, formatNumber, humanizeDuration, humanizePercentage, parseDuration } from "./promql";
+import { formatDuration, formatNumber, goFormatG, humanizeDuration, humanizePercentage, parseDuration } from "./promql";
 
 /** One input series in promtool's expanding notation. */
 export interface PromtoolSeries {
@@ -138,12 +141,15 @@ function renderValue(format: ValueFormat, v: number): string {
             return humanizeDuration(v);
         case "count":
             return formatNumber(v);
+        case "rate":
+            // Prometheus' humanize for 1 <= |v| < 1000 (the values these tests produce).
+            return goFormatG(v);
     }
 }
 
 interface Ctx {
     readonly r: ResolvedRulesInput;
-    readonly defs: ReadonlyMap<AlertName, AlertDefinition>;
+    readonly defs: ReadonlyMap<AlertName | ThanosAlertName, AlertDefinition>;
     /** Labels of the application's series (one target shape). */
     readonly target: Record<string, string>;
     /** Shape of `target`, for test names. */
@@ -402,6 +408,54 @@ function burnTests(ctx: Ctx): PromtoolTestGroup[] {
 }
 
 /**
+ * The Thanos alerts (only with input.thanos): a halted Compactor and failing sidecar uploads fire,
+ * healthy ones stay silent, and bucket failures of another job (the Store Gateway) do not page as
+ * the sidecar's. Series are labelled as the rendered ServiceMonitors label them.
+ */
+function thanosTests(base: Omit<Ctx, "target" | "shape">, input: MetricsRulesInput): PromtoolTestGroup[] {
+    const sidecarJob = input.thanos?.sidecarJob;
+    if (sidecarJob === undefined) return [];
+    const [halted, failing] = thanosAlertDefinitions(input);
+    if (!halted || !failing) throw new Error("expected the two Thanos alerts");
+    const compactor = { namespace: "monitoring", job: "thanos-compact", pod: "thanos-compact-0", instance: "10.0.2.7:10902" };
+    const sidecar = { namespace: "monitoring", job: sidecarJob, pod: "prometheus-kps-prometheus-0", instance: "10.0.1.5:10902", bucket: "plg-metrics", operation: "upload" };
+    const haltedCtx: Ctx = { ...base, shape: "ServiceMonitor", target: compactor };
+    const sidecarCtx: Ctx = { ...base, shape: "ServiceMonitor", target: sidecar };
+    const haltedAt = fireTimeMs(haltedCtx, halted, 0);
+    const failingAt = fireTimeMs(sidecarCtx, failing, base.stepMs);
+    const steps = Math.ceil(Math.max(haltedAt, failingAt) / base.stepMs) + 5;
+    // One failure per second: the rate is exactly 1 whatever the scrape interval.
+    const perStep = base.stepMs / 1000;
+    const failures = (labels: Record<string, string>, inc: number): PromtoolSeries => ({ series: selector(THANOS_METRICS.bucketOperationFailures, labels), values: counter(inc, steps) });
+    return [
+        {
+            name: `${halted.name} fires when the Compactor has halted for ${halted.for}`,
+            interval: base.step,
+            input_series: [{ series: selector(THANOS_METRICS.compactHalted, compactor), values: `1x${steps}` }],
+            alert_rule_test: firesOnTime(haltedCtx, halted, 0, 1),
+        },
+        {
+            name: `${halted.name} stays silent while the Compactor runs`,
+            interval: base.step,
+            input_series: [{ series: selector(THANOS_METRICS.compactHalted, compactor), values: `0x${steps}` }],
+            alert_rule_test: silentAt(halted, haltedAt),
+        },
+        {
+            name: `${failing.name} fires when the sidecar (job ${sidecarJob}) fails uploads`,
+            interval: base.step,
+            input_series: [failures(sidecar, perStep)],
+            alert_rule_test: firesOnTime(sidecarCtx, failing, base.stepMs, 1),
+        },
+        {
+            name: `${failing.name} stays silent when uploads succeed, and ignores another job's bucket failures`,
+            interval: base.step,
+            input_series: [failures(sidecar, 0), failures({ ...sidecar, job: "thanos-store-gateway", pod: "thanos-store-gateway-0", operation: "get_range" }, perStep)],
+            alert_rule_test: silentAt(failing, failingAt),
+        },
+    ];
+}
+
+/**
  * Builds the promtool test file for the rules `buildPrometheusRules(input)` writes to
  * `ruleFileName` (path relative to the test file).
  */
@@ -417,6 +471,6 @@ export function buildPrometheusRuleTests(input: MetricsRulesInput, ruleFileName:
         rule_files: [ruleFileName],
         // As Prometheus runs them: evaluationInterval = scrapeInterval (values.ts).
         evaluation_interval: base.step,
-        tests: [...perShape, mixedTargetsTest(base, input)],
+        tests: [...perShape, mixedTargetsTest(base, input), ...thanosTests(base, input)],
     };
 }

@@ -63,6 +63,27 @@ export const ALERTS = {
 /** One of the alert names above. */
 export type AlertName = (typeof ALERTS)[keyof typeof ALERTS];
 
+/** Alerts on long-term metrics (Thanos), only when metrics.longTerm is enabled; names as in the Thanos mixin. */
+export const THANOS_ALERTS = {
+    compactHalted: "ThanosCompactHalted",
+    sidecarBucketOperationsFailed: "ThanosSidecarBucketOperationsFailed",
+} as const;
+/** One of the Thanos alert names. */
+export type ThanosAlertName = (typeof THANOS_ALERTS)[keyof typeof THANOS_ALERTS];
+
+/**
+ * Thanos series the alerts read, checked against Thanos v0.42.4: cmd/thanos/compact.go registers
+ * `thanos_compact_halted` (1 once the Compactor halted on an error it will not retry), and the
+ * sidecar wraps its bucket with objstore.WrapWithMetrics under the `thanos_` prefix
+ * (cmd/thanos/sidecar.go), giving `thanos_objstore_bucket_operation_failures_total{operation}`.
+ */
+export const THANOS_METRICS = {
+    compactHalted: "thanos_compact_halted",
+    bucketOperationFailures: "thanos_objstore_bucket_operation_failures_total",
+} as const;
+/** Uid of the platform health dashboard (its Thanos row), which the Thanos alerts link to. */
+export const PLATFORM_HEALTH_DASHBOARD_UID = "plg-platform-health";
+
 /**
  * Multi-window, multi-burn-rate SLO alerts (Google SRE workbook, ch. 5): a burn rate of 14.4
  * spends 2% of a 30-day budget in 1 h (page); 6 spends 5% in 6 h (ticket). The short window
@@ -125,6 +146,12 @@ export interface MetricsRulesInput {
     readonly requestsMetric?: string;
     /** Latency histogram base name without `_bucket` (default `http_request_latency_seconds`). */
     readonly latencyHistogram?: string;
+    /**
+     * Long-term metrics (metrics.longTerm.enabled): adds the Thanos alerts. `sidecarJob` is the `job`
+     * label of the sidecars' series: kps' sidecar ServiceMonitor has no jobLabel, so it is the name of
+     * the Service it selects (endpoints.ts thanos.sidecarDiscoveryService).
+     */
+    readonly thanos?: { readonly sidecarJob: string };
 }
 
 /** A recording rule. */
@@ -167,7 +194,7 @@ export interface RuleFile {
 }
 
 /** How an alert's `$value` is shown in its description. */
-export type ValueFormat = "percentage" | "duration" | "count";
+export type ValueFormat = "percentage" | "duration" | "count" | "rate";
 
 /**
  * An alert with its annotation text as a function of label and value renderings: rules.ts renders
@@ -175,7 +202,7 @@ export type ValueFormat = "percentage" | "duration" | "count";
  */
 export interface AlertDefinition {
     /** Alert name. */
-    readonly name: AlertName;
+    readonly name: AlertName | ThanosAlertName;
     /** Severity label. */
     readonly severity: Severity;
     /** PromQL expression. */
@@ -416,10 +443,56 @@ export function alertDefinitions(input: MetricsRulesInput): AlertDefinition[] {
     ];
 }
 
+/**
+ * The Thanos alerts (only with input.thanos). A halted Compactor stops compaction, downsampling and
+ * retention until restarted; failing sidecar uploads leave blocks only on Prometheus's volume. Both
+ * warn rather than page: queries keep working (the sidecars serve local data) and local retention
+ * gives days to act. They link to the platform health dashboard's Thanos row.
+ */
+export function thanosAlertDefinitions(input: MetricsRulesInput): AlertDefinition[] {
+    const t = input.thanos;
+    if (t === undefined) return [];
+    const common = (name: ThanosAlertName): Record<string, string> => ({
+        runbook_url: joinUrl(input.runbookBaseUrl, name.toLowerCase()),
+        ...(input.dashboardBaseUrl ? { dashboard: joinUrl(input.dashboardBaseUrl, `d/${PLATFORM_HEALTH_DASHBOARD_UID}`) } : {}),
+    });
+    const sidecarLabels = ["namespace", "job", "pod", "operation"];
+    return [
+        {
+            name: THANOS_ALERTS.compactHalted,
+            severity: "warning",
+            // Only the Compactor exports it.
+            expr: `max ${by(["namespace", "job"])} (${THANOS_METRICS.compactHalted}) == 1`,
+            for: "5m",
+            resultLabels: ["namespace", "job"],
+            valueFormat: "count",
+            annotations: (label, value) => ({
+                summary: `Thanos Compactor ${label("namespace")}/${label("job")} has halted`,
+                description: `The Compactor ${label("namespace")}/${label("job")} stopped on an error it does not retry (${THANOS_METRICS.compactHalted} = ${value}): no compaction, downsampling or retention on the metrics bucket until the cause (in its logs) is fixed and the pod restarted.`,
+                ...common(THANOS_ALERTS.compactHalted),
+            }),
+        },
+        {
+            name: THANOS_ALERTS.sidecarBucketOperationsFailed,
+            severity: "warning",
+            expr: `sum ${by(sidecarLabels)} (rate(${THANOS_METRICS.bucketOperationFailures}{job="${t.sidecarJob}"}[${RATE_WINDOW}])) > 0`,
+            for: "5m",
+            resultLabels: sidecarLabels,
+            valueFormat: "rate",
+            annotations: (label, value) => ({
+                summary: `Thanos sidecar of ${label("namespace")}/${label("pod")} fails ${label("operation")} operations on the metrics bucket`,
+                description: `${value} failed ${label("operation")} operations per second against the metrics bucket from the Thanos sidecar of ${label("namespace")}/${label("pod")} over the last ${RATE_WINDOW}: blocks that are not uploaded stay only on this replica's volume.`,
+                ...common(THANOS_ALERTS.sidecarBucketOperationsFailed),
+            }),
+        },
+    ];
+}
+
 const VALUE_TEMPLATE: Record<ValueFormat, string> = {
     percentage: "{{ $value | humanizePercentage }}",
     duration: "{{ $value | humanizeDuration }}",
     count: "{{ $value }}",
+    rate: "{{ $value | humanize }}",
 };
 
 function toAlertingRule(d: AlertDefinition): AlertingRule {
@@ -437,6 +510,7 @@ export const RULE_GROUPS = {
     http: "plg-http",
     slo: "plg-http-slo",
     targets: "plg-targets",
+    thanos: "plg-thanos",
 } as const;
 
 /**
@@ -446,7 +520,7 @@ export const RULE_GROUPS = {
 export function buildPrometheusRules(input: MetricsRulesInput): RuleFile {
     const r = resolveRulesInput(input);
     const defs = alertDefinitions(input);
-    const pick = (...names: AlertName[]): AlertingRule[] =>
+    const pick = (...names: (AlertName | ThanosAlertName)[]): AlertingRule[] =>
         defs.filter((d) => names.includes(d.name)).map(toAlertingRule);
     const recording: RecordingRule[] = SLO_WINDOWS.map((w) => ({
         record: sloErrorRatioRecord(w),
@@ -460,6 +534,7 @@ export function buildPrometheusRules(input: MetricsRulesInput): RuleFile {
                 rules: [...recording, ...pick(ALERTS.errorBudgetBurnFast, ALERTS.errorBudgetBurnSlow)],
             },
             { name: RULE_GROUPS.targets, rules: pick(ALERTS.scrapeTargetDown) },
+            ...(input.thanos ? [{ name: RULE_GROUPS.thanos, rules: thanosAlertDefinitions(input).map(toAlertingRule) }] : []),
         ],
     };
 }

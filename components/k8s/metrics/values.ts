@@ -508,6 +508,10 @@ export function buildKubePrometheusStackValues(input: KpsValuesInput): KpsValues
                     uid: datasourceUids.prometheus,
                     // Same uid either way: dashboards and alert links keep working when long-term metrics turn on.
                     url: thanosSidecar ? thanosSidecar.queryUrl : urls.prometheus,
+                    // Grafana docs, "Configure the Prometheus data source" (jsonData.prometheusType:
+                    // Prometheus, Cortex, Mimir or Thanos): the query editor and feature checks then
+                    // follow what answers. The chart's datasource template writes extraJsonData into jsonData.
+                    ...(thanosSidecar ? { extraJsonData: { prometheusType: "Thanos" } } : {}),
                     alertmanager: { enabled: true, uid: datasourceUids.alertmanager, url: urls.alertmanager },
                 },
             },
