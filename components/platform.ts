@@ -225,7 +225,10 @@ export class Platform extends pulumi.ComponentResource {
         );
 
         // OpenTelemetry intake: like Alloy, it retries its writes until Prometheus and Loki answer.
-        if (settings.otlp.enabled) new OtlpGateway(`${name}-otlp`, { settings, provider: cluster.provider, dependsOn: [metrics.crds] }, { parent: this });
+        if (settings.otlp.enabled) {
+            const logReplicaCredential = secrets.logReplicaCredential ? { logReplicaCredential: secrets.logReplicaCredential } : {};
+            new OtlpGateway(`${name}-otlp`, { settings, provider: cluster.provider, dependsOn: [metrics.crds], ...logReplicaCredential }, { parent: this });
+        }
 
         // Grafana's ingress needs it; a brought cluster may have its own, so there only when asked.
         const lbc =

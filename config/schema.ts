@@ -30,6 +30,7 @@ import {
 } from "./validators";
 import { SLACK_WEBHOOK_URL, TEAM_SECRET_FIELDS, parseTeamSecrets, teamsSchema } from "./teams";
 import { grafanaDatabaseSchema } from "./grafana-database";
+import { LOKI_PUSH_PATH, isLokiPushUrl } from "../components/k8s/collector/replica";
 
 /**
  * The one description of every setting of a stack. Keys live under the project namespace
@@ -277,6 +278,8 @@ const logsSchema = z
             .superRefine((v, ctx) => {
                 if (v.auth === "basic" && v.username === undefined) ctx.addIssue({ code: "custom", path: ["username"], message: "expected a username with auth: basic; given none" });
                 if (v.auth === "bearer" && v.username !== undefined) ctx.addIssue({ code: "custom", path: ["username"], message: "expected no username with auth: bearer (the token is the secret logReplicaCredential)" });
+                // The OTLP gateway derives the replica's OTLP route from it (components/k8s/collector/replica.ts).
+                if (!isLokiPushUrl(v.url)) ctx.addIssue({ code: "custom", path: ["url"], message: `expected Loki's push URL, ending in ${LOKI_PUSH_PATH} with no query; given ${JSON.stringify(v.url)}` });
             })
             .optional()
             .describe("A second Loki every stream is also written to (disaster recovery); credential: secret logReplicaCredential."),

@@ -7,7 +7,8 @@
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { parseSettings } from "../config";
-import { alloy } from "../components/endpoints";
+import { alloy, otlpGateway } from "../components/endpoints";
+import { otlpGatewayValues } from "../components/k8s/collector/otlp-gateway";
 import { alloyValues } from "../components/k8s/collector";
 import { type AlloyConfigInput, buildAlloyConfig } from "../components/k8s/collector/config";
 import { LOG_REPLICA_CREDENTIAL_FILE, LOG_REPLICA_SECRET } from "../components/k8s/collector/replica";
@@ -62,13 +63,19 @@ describe("log replica: generated configuration", () => {
     });
 });
 
+/** The prod stack file with logs.replicateTo and a placeholder credential, validated. */
+function prodWithReplica() {
+    const cfg = readStackConfig(ROOT, path.join(ROOT, "Pulumi.prod.yaml"));
+    const parsed = parseSettings({ ...cfg.config, [`${PROJECT}:logs`]: JSON.stringify({ replicateTo }), [`${PROJECT}:logReplicaCredential`]: "placeholder-credential-01" });
+    if (!parsed.ok) return assert.fail(parsed.problems.join("\n"));
+    return { cfg, settings: parsed.settings };
+}
+
 describe("log replica: the node Alloy as rendered (real helm template)", function () {
     this.timeout(120_000);
 
     it("mounts the credential Secret read-only where the configuration reads it, and runs at the stability level queue_config needs", async function () {
-        const cfg = readStackConfig(ROOT, path.join(ROOT, "Pulumi.prod.yaml"));
-        const parsed = parseSettings({ ...cfg.config, [`${PROJECT}:logs`]: JSON.stringify({ replicateTo }), [`${PROJECT}:logReplicaCredential`]: "placeholder-credential-01" });
-        assert.ok(parsed.ok, parsed.ok ? "" : parsed.problems.join("\n"));
+        const { cfg, settings } = prodWithReplica();
         const render = async (values: Rec): Promise<Rec> => {
             try {
                 const text = await helmTemplate({ release: alloy.release, chart: "alloy", namespace: alloy.namespace, values, kubeVersion: "1.34" });
@@ -78,7 +85,7 @@ describe("log replica: the node Alloy as rendered (real helm template)", functio
                 return this.skip();
             }
         };
-        const ds = await render(alloyValues(parsed.settings));
+        const ds = await render(alloyValues(settings));
         const pod = rec(rec(ds.template).spec);
         const volume = (pod.volumes as Rec[]).find((v) => rec(v.secret).secretName === LOG_REPLICA_SECRET.name);
         assert.ok(volume, "the Secret is a volume");
@@ -87,7 +94,7 @@ describe("log replica: the node Alloy as rendered (real helm template)", functio
         assert.equal(mount.readOnly, true);
         assert.equal(`${String(mount.mountPath)}/${LOG_REPLICA_SECRET.key}`, LOG_REPLICA_CREDENTIAL_FILE, "the file the config reads is the Secret's key under the mount");
         assert.ok((container.args as string[]).includes("--stability.level=experimental"));
-        const config = String(rec(rec(alloyValues(parsed.settings).alloy).configMap).content);
+        const config = String(rec(rec(alloyValues(settings).alloy).configMap).content);
         assert.ok(config.includes(LOG_REPLICA_CREDENTIAL_FILE));
 
         const without = parseSettings(cfg.config);
@@ -98,14 +105,46 @@ describe("log replica: the node Alloy as rendered (real helm template)", functio
     });
 });
 
+describe("log replica: the OTLP gateway as rendered (real helm template)", function () {
+    this.timeout(120_000);
+
+    it("mounts the credential Secret read-only where its configuration reads it, sends every record there too, and stays GA", async function () {
+        const { settings } = prodWithReplica();
+        const values = otlpGatewayValues(settings);
+        assert.ok(values);
+        let text: string;
+        try {
+            text = await helmTemplate({ release: otlpGateway.release, chart: "alloy", namespace: otlpGateway.namespace, values, kubeVersion: "1.34" });
+        } catch (e) {
+            if (!(e instanceof Unavailable) || process.env.CI) throw e;
+            return this.skip();
+        }
+        const objects = parseManifests(text);
+        const pod = rec(rec(rec(objects.find((o) => o.kind === "Deployment")?.spec).template).spec);
+        const volume = (pod.volumes as Rec[]).find((v) => rec(v.secret).secretName === LOG_REPLICA_SECRET.name);
+        assert.ok(volume, "the Secret is a volume");
+        const container = (pod.containers as Rec[]).find((c) => c.name === "alloy") as Rec;
+        const mount = (container.volumeMounts as Rec[]).find((m) => m.name === volume.name) as Rec;
+        assert.equal(mount.readOnly, true);
+        assert.equal(`${String(mount.mountPath)}/${LOG_REPLICA_SECRET.key}`, LOG_REPLICA_CREDENTIAL_FILE);
+        assert.ok((container.args as string[]).includes("--stability.level=generally-available"), "the gateway needs no experimental block");
+        const cm = objects.find((o) => o.kind === "ConfigMap" && o.metadata.name === otlpGateway.fullname) as unknown as { data: Rec };
+        const config = parseAlloy(String(cm.data["config.alloy"]));
+        const endpoints = config.blocks.filter((b) => b.name === "otelcol.exporter.otlphttp").map((b) => String(find(b, "client").attrs.endpoint));
+        // The push URL's prefix with Loki's OTLP route, as this platform's own gateway serves it next to the push path.
+        assert.ok(endpoints.includes(REPLICA_URL.replace(/\/loki\/api\/v1\/push$/, "/otlp")), endpoints.join(", "));
+        assert.deepEqual(find(find(config, "otelcol.auth.basic", "replica"), "client_auth").attrs.password_file, LOG_REPLICA_CREDENTIAL_FILE);
+    });
+});
+
 describe("log replica: mock graph and configuration", function () {
     this.timeout(120_000);
 
     it("the credential is a Pulumi secret in the Secret the release waits for, and nowhere in its values", async () => {
         const credential = "mock-graph-replica-credential-Zp4";
         const g = await runStack("prod", { settings: { logs: { replicateTo } }, secrets: { logReplicaCredential: credential } });
-        const secrets = g.byType("kubernetes:core/v1:Secret").filter((r) => rec(revealSecrets(r.inputs.metadata)).name === LOG_REPLICA_SECRET.name);
-        assert.equal(secrets.length, 1);
+        const secrets = g.byType("kubernetes:core/v1:Secret").filter((r) => rec(revealSecrets(r.inputs.metadata)).name === LOG_REPLICA_SECRET.name && rec(revealSecrets(r.inputs.metadata)).namespace === alloy.namespace);
+        assert.equal(secrets.length, 1, "one beside the node Alloy (the OTLP gateway's has its own namespace)");
         const secret = secrets[0] as (typeof secrets)[number];
         assert.equal(rec(revealSecrets(secret.inputs.metadata)).namespace, alloy.namespace);
         assert.ok(isSecretMarker(secret.inputs.stringData), "stringData is a secret Output");
@@ -113,6 +152,23 @@ describe("log replica: mock graph and configuration", function () {
         const release = g.byType("kubernetes:helm.sh/v3:Release").find((r) => r.inputs.name === alloy.release);
         assert.ok(release?.options.dependsOn?.includes(secret.name), JSON.stringify(release?.options.dependsOn));
         assert.ok(!JSON.stringify(revealSecrets(release?.inputs.values)).includes(credential));
+    });
+
+    it("the OTLP gateway gets its own copy of the Secret, in its namespace, a Pulumi secret its release waits for", async () => {
+        const credential = "mock-graph-replica-credential-Zp4";
+        const g = await runStack("prod", { settings: { logs: { replicateTo } }, secrets: { logReplicaCredential: credential } });
+        const secret = g.byType("kubernetes:core/v1:Secret").find((r) => rec(revealSecrets(r.inputs.metadata)).name === LOG_REPLICA_SECRET.name && rec(revealSecrets(r.inputs.metadata)).namespace === otlpGateway.namespace);
+        assert.ok(secret, "a Secret in the gateway's namespace");
+        assert.ok(isSecretMarker(secret.inputs.stringData), "stringData is a secret Output");
+        assert.deepEqual(revealSecrets(secret.inputs.stringData), { [LOG_REPLICA_SECRET.key]: credential });
+        const release = g.byType("kubernetes:helm.sh/v3:Release").find((r) => r.inputs.name === otlpGateway.release);
+        assert.ok(release?.options.dependsOn?.includes(secret.name), JSON.stringify(release?.options.dependsOn));
+        const values = JSON.stringify(revealSecrets(release?.inputs.values));
+        assert.ok(!values.includes(credential), "never in the values (the ConfigMap)");
+        assert.ok(values.includes(LOG_REPLICA_CREDENTIAL_FILE), "the configuration reads the mounted file");
+        // Without a replica: no Secret there.
+        const plain = await runStack("prod", {});
+        assert.ok(!plain.byType("kubernetes:core/v1:Secret").some((r) => rec(revealSecrets(r.inputs.metadata)).name === LOG_REPLICA_SECRET.name));
     });
 
     it("refuses a replica without its credential, an http URL, and basic auth without a username, naming each key", () => {
@@ -128,5 +184,8 @@ describe("log replica: mock graph and configuration", function () {
         assert.ok(problems({ replicateTo: { ...replicateTo, url: "http://logs.example.com/loki/api/v1/push" } }, withCredential).some((p) => p.startsWith(`${PROJECT}:logs.replicateTo.url:`)));
         const { username: _, ...noUser } = replicateTo;
         assert.ok(problems({ replicateTo: noUser }, withCredential).some((p) => p.startsWith(`${PROJECT}:logs.replicateTo.username:`)));
+        // The OTLP gateway finds the replica's OTLP route from the push path: another path is refused by key.
+        const notPush = problems({ replicateTo: { ...replicateTo, url: "https://logs.example.com/api/prom/push" } }, withCredential);
+        assert.ok(notPush.some((p) => p.startsWith(`${PROJECT}:logs.replicateTo.url:`) && p.includes("/loki/api/v1/push") && p.includes("api/prom/push")), notPush.join("\n"));
     });
 });

@@ -14,6 +14,7 @@ import YAML from "yaml";
 import { kps, loki, otlpGateway, urls } from "../components/endpoints";
 import { charts } from "../components/charts";
 import { buildOtlpGatewayConfig, buildOtlpGatewayValues, otlpTransformStatements } from "../components/k8s/collector/otlp";
+import { LOG_REPLICA_CREDENTIAL_FILE } from "../components/k8s/collector/replica";
 import type { K8sObject } from "../tools/helm";
 import { chartData, requireChartData } from "./support/chart-data";
 import { type Block, type Value, find, obj, parseAlloy } from "./support/alloy-syntax";
@@ -37,6 +38,11 @@ const GA_COMPONENTS = new Set([
     "otelcol.exporter.prometheus",
     "otelcol.exporter.otlphttp",
     "prometheus.remote_write",
+    // logs.replicateTo's credential: registered StabilityGenerallyAvailable at v1.18.1
+    // (internal/component/otelcol/auth/basic/basic.go, auth/bearer/bearer.go, local/file/file.go).
+    "otelcol.auth.basic",
+    "otelcol.auth.bearer",
+    "local.file",
 ]);
 
 const input = { clusterName: "plg-dev", tenantId: "platform", prometheusReplicas: 2 };
@@ -131,14 +137,20 @@ function evalCondition(condition: string, resource: Attrs): boolean {
  * reached recorded with its X-Scope-OrgID. One entry per copy delivered.
  */
 function logTenants(root: Block, resource: Attrs): string[] {
+    return logDeliveries(root, resource).map((d) => d.tenant);
+}
+
+/** As logTenants, with the URL each copy goes to. */
+function logDeliveries(root: Block, resource: Attrs): { endpoint: string; tenant: string }[] {
     const e = edges(root);
     const byId = new Map(root.blocks.map((b) => [`${b.name}.${b.label}`, b]));
-    const out: string[] = [];
+    const out: { endpoint: string; tenant: string }[] = [];
     const visit = (id: string, r: Attrs) => {
         const b = byId.get(id);
         assert.ok(b, `${id} is not declared`);
         if (b.name === "otelcol.exporter.otlphttp") {
-            out.push(String(obj(find(b, "client").attrs.headers)["X-Scope-OrgID"]));
+            const client = find(b, "client");
+            out.push({ endpoint: String(client.attrs.endpoint), tenant: String(obj(client.attrs.headers)["X-Scope-OrgID"]) });
             return;
         }
         let next = r;
@@ -270,6 +282,70 @@ describe("OTLP gateway configuration", () => {
         assert.throws(() => buildOtlpGatewayConfig({ ...input, tracesEndpoint: "tempo:4317" }), /tracesEndpoint/);
     });
 
+    it("traces without an endpoint: span counters expire when unseen, and carry the counting gateway pod's name", () => {
+        const sm = find(root, "otelcol.connector.spanmetrics", "traces");
+        // Default 0 keeps every series forever (Alloy v1.18.1 spanmetrics.go DefaultArguments).
+        const expiration = String(sm.attrs.metrics_expiration);
+        const m = /^(\d+)m$/.exec(expiration);
+        assert.ok(m && Number(m[1]) > 0 && Number(m[1]) <= 60, `metrics_expiration ${expiration}`);
+        const p = pipeline(root, "otelcol.connector.spanmetrics.traces", "metrics");
+        assert.deepEqual(p.slice(0, 3), ["otelcol.connector.spanmetrics.traces", "otelcol.processor.transform.spanmetrics", "otelcol.processor.transform.labels"]);
+        // The statement is built at run time from the pod's environment: evaluate the concatenation, then the OTTL.
+        const [statement] = find(find(root, "otelcol.processor.transform", "spanmetrics"), "statements").attrs.metric as unknown as Value[];
+        const env: Record<string, string> = { POD_NAME: "plg-otlp-alloy-5c9d7-xk2p4", HOSTNAME: "ip-10-0-1-7.ec2.internal" };
+        const evaluate = (v: Value | undefined): string => {
+            if (typeof v === "string") return v;
+            if (v && typeof v === "object" && !Array.isArray(v)) {
+                if ("concat" in v && Array.isArray(v.concat)) return v.concat.map(evaluate).join("");
+                if ("call" in v && v.call === "sys.env" && Array.isArray(v.args)) return env[String(v.args[0])] ?? "";
+            }
+            return assert.fail(`not understood: ${JSON.stringify(v)}`);
+        };
+        const { datapoint } = evalOttl([evaluate(statement)], { "service.name": "checkout" });
+        assert.deepEqual(datapoint, { otlp_gateway_pod: "plg-otlp-alloy-5c9d7-xk2p4" }, "the pod's name, not the node's");
+        // Application metrics do not get it (a sender's series must not split when it reconnects to the other pod).
+        assert.ok(!pipeline(root, "otelcol.receiver.otlp.apps", "metrics").includes("otelcol.processor.transform.spanmetrics"));
+    });
+
+    it("logs with logs.replicateTo: every record reaches the local tenant and the second region's /otlp, under the tenant the node pipeline uses there", () => {
+        const replica = { url: "https://logs.eu-central-1.example.com/dr/loki/api/v1/push", tenantId: "platform-dr", auth: { kind: "basic", username: "plg-replica" } } as const;
+        const config = parseAlloy(buildOtlpGatewayConfig({ ...input, tenantRoutes: teamRoutes, replica }));
+        const record = (ns: string): Attrs => ({ ...appResource({}), "k8s.namespace.name": ns });
+        const remote = "https://logs.eu-central-1.example.com/dr/otlp";
+        const sorted = (d: { endpoint: string; tenant: string }[]) => [...d].sort((a, b) => a.endpoint.localeCompare(b.endpoint));
+        // Team records keep their team's tenant in both regions (the node Alloy's stage.tenant does the same); others go to replicateTo.tenantId there.
+        assert.deepEqual(sorted(logDeliveries(config, record("payments-jobs"))), [{ endpoint: urls.lokiOtlp, tenant: "payments" }, { endpoint: remote, tenant: "payments" }]);
+        assert.deepEqual(sorted(logDeliveries(config, record("shop"))), [{ endpoint: urls.lokiOtlp, tenant: "platform" }, { endpoint: remote, tenant: "platform-dr" }]);
+        const { "k8s.namespace.name": _, ...noNamespace } = record("x");
+        assert.deepEqual(sorted(logDeliveries(config, noNamespace)), [{ endpoint: urls.lokiOtlp, tenant: "platform" }, { endpoint: remote, tenant: "platform-dr" }]);
+        // Without teams too.
+        const single = parseAlloy(buildOtlpGatewayConfig({ ...input, replica }));
+        assert.deepEqual(sorted(logDeliveries(single, record("shop"))), [{ endpoint: urls.lokiOtlp, tenant: "platform" }, { endpoint: remote, tenant: "platform-dr" }]);
+        // Every replica exporter authenticates with the basic handler, the password read from the mounted file.
+        for (const c of [config, single]) {
+            const declared = new Set(c.blocks.map((b) => `${b.name}.${b.label}`));
+            for (const b of c.blocks) assert.ok(GA_COMPONENTS.has(b.name), `${b.name} is not on the GA list`);
+            for (const [from, list] of edges(c)) for (const { to } of list) assert.ok(declared.has(to), `${from} -> ${to} is not declared`);
+            const remoteExporters = c.blocks.filter((b) => b.name === "otelcol.exporter.otlphttp" && find(b, "client").attrs.endpoint === remote);
+            assert.ok(remoteExporters.length > 0);
+            for (const b of remoteExporters) assert.deepEqual(find(b, "client").attrs.auth, { ref: "otelcol.auth.basic.replica.handler" });
+            const auth = find(find(c, "otelcol.auth.basic", "replica"), "client_auth");
+            assert.deepEqual(auth.attrs, { username: "plg-replica", password_file: LOG_REPLICA_CREDENTIAL_FILE });
+        }
+        // Bearer: the token read from the same file by local.file (a secret value), handed to otelcol.auth.bearer.
+        const bearer = parseAlloy(buildOtlpGatewayConfig({ ...input, replica: { ...replica, auth: { kind: "bearer" } } }));
+        const file = bearer.blocks.find((b) => b.name === "local.file");
+        assert.ok(file);
+        assert.deepEqual(file.attrs, { filename: LOG_REPLICA_CREDENTIAL_FILE, is_secret: true });
+        assert.deepEqual(find(bearer, "otelcol.auth.bearer", "replica").attrs.token, { ref: `local.file.${file.label}.content` });
+        assert.ok(!bearer.blocks.some((b) => b.name === "otelcol.auth.basic"));
+        for (const b of bearer.blocks.filter((x) => x.name === "otelcol.exporter.otlphttp" && find(x, "client").attrs.endpoint === "https://logs.eu-central-1.example.com/dr/otlp")) {
+            assert.deepEqual(find(b, "client").attrs.auth, { ref: "otelcol.auth.bearer.replica.handler" });
+        }
+        // Only a push URL says where the OTLP route is.
+        assert.throws(() => buildOtlpGatewayConfig({ ...input, replica: { ...replica, url: "https://logs.example.com/api/prom/push" } }), /logs\.replicateTo\.url: expected an https push URL ending in \/loki\/api\/v1\/push/);
+    });
+
     it("the pod is found by the connection's address (apps send directly), and its app labels are read", () => {
         const k = find(root, "otelcol.processor.k8sattributes", "apps");
         const sources = k.blocks.filter((b) => b.name === "pod_association").map((a) => find(a, "source").attrs.from);
@@ -355,6 +431,21 @@ for (const name of STACK_NAMES) {
             const alloyC = (rec(rec(spec.template).spec).containers as Rec[]).find((c) => c.name === "alloy") as Rec;
             assert.deepEqual(rec(alloyC.resources).requests, { cpu: stack.settings.otlp.resources.cpu, memory: stack.settings.otlp.resources.memory });
             assert.ok((alloyC.args as string[]).includes("--stability.level=generally-available"));
+        });
+
+        it("the alloy container knows its pod's name (downward API), the variable the span metrics read", () => {
+            const spec = rec(rec(rec(stack.find(otlpGateway.release, "Deployment", otlpGateway.fullname).spec).template).spec);
+            const alloyC = (spec.containers as Rec[]).find((c) => c.name === "alloy") as Rec;
+            const env = alloyC.env as Rec[];
+            const config = parseAlloy(otlpConfigText(stack));
+            const calls = JSON.stringify(find(find(config, "otelcol.processor.transform", "spanmetrics"), "statements").attrs.metric);
+            const read = /"call":"sys\.env","args":\["([^"]+)"\]/.exec(calls)?.[1];
+            assert.ok(read, calls);
+            const entry = env.find((e) => e.name === read);
+            assert.deepEqual(entry?.valueFrom, { fieldRef: { fieldPath: "metadata.name" } }, `${read} is the pod's name`);
+            // HOSTNAME is the node's name (chart 1.11.1): two pods on one node would share it.
+            assert.deepEqual(rec(env.find((e) => e.name === "HOSTNAME")?.valueFrom).fieldRef, { fieldPath: "spec.nodeName" });
+            assert.equal(env.filter((e) => e.name === read).length, 1);
         });
 
         it("prod: a PDB letting one pod go at a time, and the pods spread over zones", () => {

@@ -5,9 +5,12 @@ import { otlpGateway } from "../../endpoints";
 import { chartRelease } from "../helm";
 import { teamLogTenants } from "../logs/values";
 import { type OtlpGatewayConfigInput, buildOtlpGatewayConfig, buildOtlpGatewayValues } from "./otlp";
+import { logReplicaOf } from "./replica";
+import { logReplicaSecret } from "./replica-secret";
 
 /** The gateway's configuration input from settings: one mapping used by the component and by render. */
 export function otlpGatewayConfigInput(settings: Settings): OtlpGatewayConfigInput {
+    const replica = logReplicaOf(settings);
     return {
         clusterName: clusterNameOf(settings),
         tenantId: settings.logs.tenantId,
@@ -15,6 +18,8 @@ export function otlpGatewayConfigInput(settings: Settings): OtlpGatewayConfigInp
         tenantRoutes: teamLogTenants(settings.alerting.teams),
         prometheusReplicas: settings.metrics.prometheusReplicas,
         ...(settings.otlp.tracesEndpoint !== undefined ? { tracesEndpoint: settings.otlp.tracesEndpoint } : {}),
+        // logs.replicateTo: OTLP records reach the second region too, as the node Alloy's lines do.
+        ...(replica !== undefined ? { replica } : {}),
     };
 }
 
@@ -28,6 +33,7 @@ export function otlpGatewayValues(settings: Settings): Record<string, unknown> |
         resources: { requests: { cpu, memory }, limits: { memory } },
         // Watches one file and calls one URL: the node Alloy's figures.
         configReloaderResources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "64Mi" } },
+        replicaCredential: settings.logs.replicateTo !== undefined,
     });
 }
 
@@ -38,6 +44,8 @@ export interface OtlpGatewayArgs {
     readonly provider: k8s.Provider;
     /** The monitoring namespace and the monitoring CRDs (its ServiceMonitor); not Prometheus or Loki, it retries until they answer. */
     readonly dependsOn: pulumi.Input<pulumi.Resource>[];
+    /** logs.replicateTo's credential (secret logReplicaCredential): a Secret of its own in the gateway's namespace. */
+    readonly logReplicaCredential?: pulumi.Output<string>;
 }
 
 /** The OTLP gateway: Alloy as a Deployment receiving OpenTelemetry from applications (otlp.ts). */
@@ -48,12 +56,17 @@ export class OtlpGateway extends pulumi.ComponentResource {
         super("plg:k8s:OtlpGateway", name, {}, opts);
         const values = otlpGatewayValues(args.settings);
         if (values === undefined) throw new Error("OtlpGateway needs otlp.enabled");
+        if (args.settings.logs.replicateTo !== undefined && args.logReplicaCredential === undefined) throw new Error("OtlpGateway needs logReplicaCredential with logs.replicateTo");
+        const replicaSecret =
+            args.settings.logs.replicateTo && args.logReplicaCredential
+                ? [logReplicaSecret(`${name}-log-replica`, args.logReplicaCredential, { parent: this, provider: args.provider, dependsOn: args.dependsOn }, otlpGateway.namespace)]
+                : [];
         // Stateless (remote write's WAL is a cache of what is in flight): not protected in prod, a replacement loses nothing stored.
         this.release = chartRelease(
             `${name}-alloy`,
             "alloy",
             { name: otlpGateway.release, namespace: otlpGateway.namespace, values, timeoutSeconds: 600 },
-            { parent: this, provider: args.provider, dependsOn: args.dependsOn },
+            { parent: this, provider: args.provider, dependsOn: [...args.dependsOn, ...replicaSecret] },
         );
         this.registerOutputs({});
     }

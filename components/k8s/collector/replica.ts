@@ -89,6 +89,31 @@ export function nonBlockingQueue(replica: AlloyLokiReplica): string {
     }`;
 }
 
+/** The path every Loki serves pushes on; logs.replicateTo.url must end with it (config/schema.ts). */
+export const LOKI_PUSH_PATH = "/loki/api/v1/push";
+
+/** An https URL whose path ends with Loki's push path, without query or fragment (logs.replicateTo.url). */
+export function isLokiPushUrl(url: string): boolean {
+    if (!URL.canParse(url)) return false;
+    const u = new URL(url);
+    return u.protocol === "https:" && u.pathname.endsWith(LOKI_PUSH_PATH) && u.search === "" && u.hash === "";
+}
+
+/**
+ * The second Loki's OTLP base URL, from its push URL: the same prefix with /otlp instead of the push
+ * path. Loki serves OTLP logs at /otlp/v1/logs beside /loki/api/v1/push (Loki docs "Ingesting logs to
+ * Loki using OpenTelemetry Collector": endpoint http://<loki-addr>:3100/otlp, the otlphttp exporter
+ * appending /v1/logs), as this platform's own gateway does (urls.lokiOtlp); a replica behind a proxy
+ * that serves only the push path refuses the gateway's writes (README "Logs in a second region").
+ */
+export function replicaOtlpUrl(pushUrl: string): string {
+    if (!isLokiPushUrl(pushUrl)) {
+        throw new Error(`logs.replicateTo.url: expected an https push URL ending in ${LOKI_PUSH_PATH}, got ${JSON.stringify(pushUrl)}`);
+    }
+    const u = new URL(pushUrl);
+    return `${u.origin}${u.pathname.slice(0, -LOKI_PUSH_PATH.length)}/otlp`;
+}
+
 /** The replica from settings (logs.replicateTo), or undefined. */
 export function logReplicaOf(settings: Settings): AlloyLokiReplica | undefined {
     const r = settings.logs.replicateTo;
@@ -106,6 +131,16 @@ const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
  */
 export function withLogReplica(values: Rec, replica: AlloyLokiReplica | undefined): Rec {
     if (replica === undefined) return values;
+    const mounted = withLogReplicaCredential(values);
+    return { ...mounted, alloy: { ...rec(mounted.alloy), stabilityLevel: "experimental" } };
+}
+
+/**
+ * Any Alloy release's values with the credential Secret (LOG_REPLICA_SECRET, in the release's own
+ * namespace) mounted read-only at LOG_REPLICA_SECRET.mountPath (chart 1.11.1: controller.volumes.extra,
+ * alloy.mounts.extra). The node Alloy and the OTLP gateway both read LOG_REPLICA_CREDENTIAL_FILE.
+ */
+export function withLogReplicaCredential(values: Rec): Rec {
     const controller = rec(values.controller);
     const alloyValues = rec(values.alloy);
     const mounts = rec(alloyValues.mounts);
@@ -115,10 +150,6 @@ export function withLogReplica(values: Rec, replica: AlloyLokiReplica | undefine
             ...controller,
             volumes: { ...rec(controller.volumes), extra: [...arr(rec(controller.volumes).extra), { name: VOLUME, secret: { secretName: LOG_REPLICA_SECRET.name, defaultMode: 0o440 } }] },
         },
-        alloy: {
-            ...alloyValues,
-            stabilityLevel: "experimental",
-            mounts: { ...mounts, extra: [...arr(mounts.extra), { name: VOLUME, mountPath: LOG_REPLICA_SECRET.mountPath, readOnly: true }] },
-        },
+        alloy: { ...alloyValues, mounts: { ...mounts, extra: [...arr(mounts.extra), { name: VOLUME, mountPath: LOG_REPLICA_SECRET.mountPath, readOnly: true }] } },
     };
 }
