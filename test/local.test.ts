@@ -244,6 +244,22 @@ describe("local target: real helm template", function () {
         assert.ok(mounts.some((m) => m.name === "storage" && m.mountPath === "/var/loki"), JSON.stringify(mounts));
     });
 
+    it("node-exporter mounts no host root (Docker Desktop refuses / with HostToContainer propagation); dev keeps it", async function () {
+        const rootMount = (x: RenderedStack): string[] => {
+            const ds = x.objects(kps.release).filter((o) => o.kind === "DaemonSet" && /node-exporter/.test(o.metadata.name));
+            assert.equal(ds.length, 1, `${x.name}: one node-exporter DaemonSet`);
+            const pod = rec(rec(rec((ds[0] as K8sObject).spec).template).spec);
+            const hostRoot = list(pod.volumes).filter((v) => rec(v.hostPath).path === "/").map((v) => `volume ${String(v.name)}`);
+            const containers = list(pod.containers);
+            const mounts = containers.flatMap((c) => list(c.volumeMounts)).filter((m) => m.mountPath === "/host/root").map((m) => `mount ${String(m.mountPath)} ${String(m.mountPropagation)}`);
+            const args = containers.flatMap((c) => ((c.args as string[] | undefined) ?? []).filter((a) => a.startsWith("--path.rootfs")));
+            return [...hostRoot, ...mounts, ...args];
+        };
+        assert.deepEqual(rootMount(stack), []);
+        const dev = await renderedStack(this, "dev");
+        assert.deepEqual(rootMount(dev), ["volume root", "mount /host/root HostToContainer", "--path.rootfs=/host/root"], "the same query finds dev's host root");
+    });
+
     it("no volume of the platform names a StorageClass: the cluster's default serves them", () => {
         const named: string[] = [];
         const walk = (v: unknown, where: string): void => {

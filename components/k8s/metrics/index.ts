@@ -103,6 +103,7 @@ export function kpsValuesInput(
         environment: settings.environment,
         clusterName,
         storageClass,
+        ...(settings.cluster.kubeconfig ? { nodeExporterHostRootFs: false } : {}),
         prometheus: {
             replicas: m.prometheusReplicas,
             retention: m.retention,

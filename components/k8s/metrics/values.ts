@@ -132,6 +132,11 @@ export interface KpsValuesInput {
     readonly clusterName: string;
     /** StorageClass of every volume, e.g. "gp3"; absent: the cluster's default StorageClass (cluster.kubeconfig). */
     readonly storageClass?: string | undefined;
+    /**
+     * node-exporter mounts the node's / (HostToContainer propagation) for filesystem metrics; false on
+     * a cluster by kubeconfig, where Docker Desktop's node refuses that mount (the pod never starts).
+     */
+    readonly nodeExporterHostRootFs?: boolean;
     /** Prometheus server. */
     readonly prometheus: {
         /** Replicas (HA pairs scrape the same targets; Alertmanager deduplicates their alerts). */
@@ -291,7 +296,7 @@ export interface KpsValues {
     /** kube-state-metrics subchart. */
     readonly "kube-state-metrics": { readonly resources: ResourceRequirements };
     /** node-exporter subchart. */
-    readonly "prometheus-node-exporter": { readonly namespaceOverride: string; readonly resources: ResourceRequirements };
+    readonly "prometheus-node-exporter": { readonly namespaceOverride: string; readonly resources: ResourceRequirements; readonly hostRootFsMount?: { readonly enabled: boolean } };
     /** Grafana subchart. */
     readonly grafana: Readonly<Record<string, unknown>> & {
         /** Datasources besides the sidecar's Prometheus and Alertmanager. */
@@ -451,7 +456,12 @@ export function buildKubePrometheusStackValues(input: KpsValuesInput): KpsValues
         },
         "kube-state-metrics": { resources: r.kubeStateMetrics },
         // Host access (hostNetwork, hostPID, /proc, /sys, /): in the privileged node-agents namespace (k8s/pod-security.ts).
-        "prometheus-node-exporter": { namespaceOverride: kps.nodeExporter.namespace, resources: r.nodeExporter },
+        // hostRootFsMount.enabled: false drops the / volume, its mount and --path.rootfs (the subchart's daemonset.yaml).
+        "prometheus-node-exporter": {
+            namespaceOverride: kps.nodeExporter.namespace,
+            resources: r.nodeExporter,
+            ...(input.nodeExporterHostRootFs === false ? { hostRootFsMount: { enabled: false } } : {}),
+        },
         grafana: {
             fullnameOverride: kps.grafana.fullname,
             resources: r.grafana,
