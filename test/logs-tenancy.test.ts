@@ -13,6 +13,8 @@ import { alloy, datasourceUids, kps, loki, teamLokiDatasourceUid, urls } from ".
 import { alloyConfigInput } from "../components/k8s/collector";
 import { buildAlloyConfig } from "../components/k8s/collector/config";
 import { lokiValuesInput } from "../components/k8s/logs";
+import { kpsValuesInput } from "../components/k8s/metrics";
+import { buildKubePrometheusStackValues } from "../components/k8s/metrics/values";
 import { LOKI_RULES_DIR, type LokiDeploymentMode, buildLokiValues, tenantRuleFiles } from "../components/k8s/logs/values";
 import { type K8sObject, Unavailable, helmTemplate, parseManifests } from "../tools/helm";
 import { readStackConfig } from "../tools/stack-config";
@@ -138,6 +140,10 @@ describe("Logs per team: configuration", () => {
         const config = parseAlloy(buildAlloyConfig(alloyConfigInput(settings)));
         assert.equal(tenantOf(config, stream("payments")), "payments");
         assert.equal(tenantOf(config, stream("labelonly")), PLATFORM_TENANT);
+        // No tenant, so no datasource of its own, and the platform's reads only the tenants that exist.
+        const lokis = buildKubePrometheusStackValues(kpsValuesInput(settings, "plg-test", "gp3")).grafana.additionalDataSources;
+        assert.deepEqual(lokis.map((d) => d.uid).sort(), [datasourceUids.loki, "loki-payments", "loki-search"]);
+        assert.equal(lokis.find((d) => d.uid === datasourceUids.loki)?.secureJsonData?.httpHeaderValue1, "platform|payments|search");
     });
 
     it("a team named like the platform tenant is refused: its logs would mix with the platform's", () => {
@@ -230,11 +236,16 @@ for (const stack of ["dev", "prod"] as const) {
             });
         });
 
-        it("Grafana has one Loki datasource per tenant under a fixed uid, each sending that tenant's X-Scope-OrgID", () => {
+        it("Loki answers the platform datasource's multi-tenant queries: config.yaml has querier.multi_tenant_queries_enabled", () => {
+            assert.equal(rec(lokiConfig(lokiObjects).querier).multi_tenant_queries_enabled, true);
+        });
+
+        it("Grafana has one Loki datasource per tenant under a fixed uid, each sending that tenant's X-Scope-OrgID (the platform's: every tenant)", () => {
             const all = datasources(kpsObjects);
             const lokis = all.filter((d) => d.type === "loki");
             const byUid = Object.fromEntries(lokis.map((d) => [String(d.uid), d]));
-            const expected: Record<string, string> = { [datasourceUids.loki]: PLATFORM_TENANT, "loki-payments": "payments", "loki-search": "search" };
+            // The platform's reads every tenant (a multi-tenant query); a team's, only its own.
+            const expected: Record<string, string> = { [datasourceUids.loki]: "platform|payments|search", "loki-payments": "payments", "loki-search": "search" };
             assert.deepEqual(Object.keys(byUid).sort(), Object.keys(expected).sort());
             for (const t of TEAMS) assert.ok(teamLokiDatasourceUid(t.name) in expected, "the shared uid helper names the same uids");
             for (const [uid, tenant] of Object.entries(expected)) {

@@ -272,13 +272,29 @@ function runtimeOverrides(tenantLimits: Readonly<Record<string, Partial<LokiLimi
 
 /** A team's namespaces and the Loki tenant their logs go to. */
 export interface TeamLogTenant {
+    readonly team: string;
     readonly tenant: string;
     readonly namespaces: readonly string[];
 }
 
-/** Each team that owns namespaces, with its tenant (a team known only by its `team` alert label writes no logs). */
+/**
+ * Each team that owns namespaces, with its tenant (a team known only by its `team` alert label
+ * writes no logs, so it has no tenant: no Alloy route, no Grafana datasource, no ruler rules).
+ */
 export function teamLogTenants(teams: readonly { readonly name: string; readonly namespaces: readonly string[] }[]): TeamLogTenant[] {
-    return teams.filter((t) => t.namespaces.length > 0).map((t) => ({ tenant: teamLokiTenant(t.name), namespaces: t.namespaces }));
+    return teams.filter((t) => t.namespaces.length > 0).map((t) => ({ team: t.name, tenant: teamLokiTenant(t.name), namespaces: t.namespaces }));
+}
+
+/**
+ * The X-Scope-OrgID value of a query across several tenants: their ids joined by `|`, which Loki
+ * reads as a multi-tenant query when `querier.multi_tenant_queries_enabled` is true (set in
+ * buildLokiValues; https://grafana.com/docs/loki/latest/operations/multi-tenancy/ "Multi-tenant
+ * Queries"). Only query endpoints accept it: a push or a live tail with several tenants gets 400.
+ */
+export function lokiQueryTenants(tenants: readonly string[]): string {
+    if (tenants.length === 0) throw new Error("lokiQueryTenants: expected at least one tenant");
+    for (const t of tenants) if (t === "" || t.includes("|")) throw new Error(`lokiQueryTenants: ${JSON.stringify(t)} is not one tenant id`);
+    return [...new Set(tenants)].join("|");
 }
 
 /**
@@ -487,6 +503,10 @@ export function buildLokiValues(input: LokiValuesInput): Record<string, unknown>
             // The chart writes this to the `<fullname>-runtime` ConfigMap, mounted in every Loki pod as
             // the file its runtime_config.file names: limits_config is each tenant's default, these override it.
             runtimeConfig: { overrides: runtimeOverrides(input.tenantLimits ?? {}) },
+            // The platform's Grafana datasource reads every tenant at once (lokiQueryTenants): Loki 3.x
+            // answers a query whose X-Scope-OrgID is `a|b` only with this on. The ruler still
+            // evaluates each tenant's rules alone; team datasources send one tenant and see only it.
+            querier: { multi_tenant_queries_enabled: true },
             compactor: {
                 retention_enabled: true,
                 // Loki refuses to start with retention on and no store for delete requests: the

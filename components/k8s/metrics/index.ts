@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { Secrets, Settings } from "../../../config";
 import { chartRelease } from "../helm";
-import { teamLokiTenant } from "../logs/values";
+import { teamLogTenants } from "../logs/values";
 import { platformNamespace, protectedInProd } from "../namespace";
 import { GRAFANA_SSO_CLIENT_SECRET_KEY, buildSsoIni } from "./sso";
 import { GRAFANA_DATABASE_HOST_KEY, GRAFANA_DATABASE_PASSWORD_KEY, grafanaDatabaseSecretName } from "./grafana-database";
@@ -158,7 +158,7 @@ export function kpsValuesInput(
             loki: {
                 url: urls.lokiGateway,
                 tenantId: settings.logs.tenantId,
-                teams: settings.alerting.teams.map((t) => ({ team: t.name, tenantId: teamLokiTenant(t.name) })),
+                teams: teamLogTenants(settings.alerting.teams).map((t) => ({ team: t.team, tenantId: t.tenant })),
             },
         },
         hardAntiAffinity: prod,

@@ -10,6 +10,7 @@ import { CLUSTER_LABEL, ENVIRONMENT_LABEL, PROMETHEUS_REPLICA_LABEL } from "../.
 import type { AlertmanagerConfig } from "./alertmanager";
 import { type GrafanaHaInput, buildGrafanaHaValues } from "./grafana-database";
 import { GRAFANA_SSO_MOUNT } from "./sso";
+import { lokiQueryTenants } from "../logs/values";
 
 /** Keys of the Grafana admin Secret (grafana chart defaults, set explicitly so the Secret can be built to match). */
 export const GRAFANA_ADMIN_USER_KEY = "admin-user";
@@ -201,9 +202,9 @@ export interface KpsValuesInput {
         readonly loki: {
             /** Loki query URL (urls.lokiGateway). */
             readonly url: string;
-            /** The platform's tenant (sent as X-Scope-OrgID). */
+            /** The platform's tenant; its datasource (uid datasourceUids.loki) reads it and every team tenant below. */
             readonly tenantId: string;
-            /** A datasource each, reading only that tenant: uid teamLokiDatasourceUid(team). */
+            /** Teams whose logs have a tenant: a datasource each, reading only that tenant (uid teamLokiDatasourceUid(team)). */
             readonly teams?: readonly { readonly team: string; readonly tenantId: string }[];
         };
     };
@@ -326,7 +327,7 @@ function provisioningSafe(value: string, what: string): string {
     return value.replace(/\$/g, "$$$$");
 }
 
-/** A Loki datasource that reads one tenant: Loki answers each query for the X-Scope-OrgID header's tenant only. */
+/** A Loki datasource reading the tenants of its X-Scope-OrgID header: one id, or several joined by `|` (lokiQueryTenants). */
 function lokiDatasource(name: string, uid: string, url: string, tenantId: string): GrafanaDatasource {
     return {
         name,
@@ -526,7 +527,8 @@ export function buildKubePrometheusStackValues(input: KpsValuesInput): KpsValues
                 },
             },
             additionalDataSources: [
-                lokiDatasource("Loki", datasourceUids.loki, g.loki.url, g.loki.tenantId),
+                // The platform's view (its dashboards, links, Explore) reads every tenant: the platform's and each team's.
+                lokiDatasource("Loki", datasourceUids.loki, g.loki.url, lokiQueryTenants([g.loki.tenantId, ...(g.loki.teams ?? []).map((t) => t.tenantId)])),
                 ...(g.loki.teams ?? []).map((t) => lokiDatasource(`Loki (${t.team})`, teamLokiDatasourceUid(t.team), g.loki.url, t.tenantId)),
             ],
         },
