@@ -5,11 +5,13 @@
  * laptop budget; the settings it cannot honour are refused by key.
  */
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import YAML from "yaml";
 import { ConfigError, type Settings, parseSettings } from "../config";
 import { kps, loadBalancerController as lbc, loki } from "../components/endpoints";
-import { kubeconfigContextProblem, kubeconfigContexts, kubeconfigFile } from "../components/k8s/local-cluster";
+import { checkKubeconfigContext, kubeconfigContextProblem, kubeconfigContexts, kubeconfigFile, kubeconfigFiles } from "../components/k8s/local-cluster";
 import { lokiValuesInput } from "../components/k8s/logs";
 import { buildLokiValues } from "../components/k8s/logs/values";
 import { LOCAL_BUDGET, capacityReport, platformPods, totalRequests } from "../components/requests";
@@ -118,24 +120,46 @@ describe("local target: configuration (cluster.kubeconfig)", () => {
             contexts: [{ name: "kind-other", context: { cluster: "c", user: "u" } }, { name: "docker-desktop", context: { cluster: "d", user: "u" } }],
             users: [{ name: "u", user: { token: "s3cr3t-token-value-0123456789" } }],
         });
-        const problem = kubeconfigContextProblem({ context: "kind-plg" }, file, text);
+        const problem = kubeconfigContextProblem({ context: "kind-plg" }, [{ file, text }]);
         assert.ok(problem !== undefined);
         assert.match(problem, /^plg-observability:cluster\.kubeconfig\.context: expected a context of \/home\/me\/\.kube\/config \(it has "kind-other", "docker-desktop"/);
         assert.match(problem, /given "kind-plg"$/);
         assert.ok(!problem.includes("s3cr3t"), "no credential of the file in the message");
-        assert.equal(kubeconfigContextProblem({ context: "docker-desktop" }, file, text), undefined, "an existing context passes");
+        assert.equal(kubeconfigContextProblem({ context: "docker-desktop" }, [{ file, text }]), undefined, "an existing context passes");
         // An unreadable default file is left to the provider; an unreadable given path is named.
-        assert.equal(kubeconfigContextProblem({ context: "kind-plg" }, file, undefined), undefined);
-        assert.match(kubeconfigContextProblem({ context: "kind-plg", path: "./nope" }, "./nope", undefined) ?? "", /^plg-observability:cluster\.kubeconfig\.path: expected a readable kubeconfig file, given "\.\/nope"/);
-        assert.match(kubeconfigContextProblem({ context: "kind-plg" }, file, "- just\n- a list\n") ?? "", /expected \/home\/me\/\.kube\/config to be a kubeconfig/);
+        assert.equal(kubeconfigContextProblem({ context: "kind-plg" }, [{ file, text: undefined }]), undefined);
+        assert.match(kubeconfigContextProblem({ context: "kind-plg", path: "./nope" }, [{ file: "./nope", text: undefined }]) ?? "", /^plg-observability:cluster\.kubeconfig\.path: expected a readable kubeconfig file, given "\.\/nope"/);
+        assert.match(kubeconfigContextProblem({ context: "kind-plg" }, [{ file, text: "- just\n- a list\n" }]) ?? "", /expected \/home\/me\/\.kube\/config to be a kubeconfig/);
         assert.deepEqual(kubeconfigContexts("apiVersion: v1\nkind: Config\n"), []);
     });
 
-    it("reads the kubeconfig kubectl reads: the given path, else $KUBECONFIG's first file, else ~/.kube/config", () => {
-        assert.equal(kubeconfigFile("/etc/k.yaml", {}, "/home/me"), "/etc/k.yaml");
-        assert.equal(kubeconfigFile("~/k.yaml", {}, "/home/me"), path.join("/home/me", "k.yaml"));
-        assert.equal(kubeconfigFile(undefined, { KUBECONFIG: `/a.yaml${path.delimiter}/b.yaml` }, "/home/me"), "/a.yaml");
-        assert.equal(kubeconfigFile(undefined, {}, "/home/me"), path.join("/home/me", ".kube", "config"));
+    it("reads the kubeconfig kubectl reads: the given path, else every file of $KUBECONFIG, else ~/.kube/config", () => {
+        assert.deepEqual(kubeconfigFiles("/etc/k.yaml", { KUBECONFIG: "/a.yaml" }, "/home/me"), ["/etc/k.yaml"]);
+        assert.equal(kubeconfigFile("~/k.yaml", "/home/me"), path.join("/home/me", "k.yaml"));
+        assert.deepEqual(kubeconfigFiles(undefined, { KUBECONFIG: `/a.yaml${path.delimiter}${path.delimiter}/b.yaml` }, "/home/me"), ["/a.yaml", "/b.yaml"]);
+        assert.deepEqual(kubeconfigFiles(undefined, {}, "/home/me"), [path.join("/home/me", ".kube", "config")]);
+    });
+
+    it("merges the contexts of every $KUBECONFIG file as kubectl does: a context in the second file passes, a missing file is skipped", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plg-kubeconfigs-"));
+        try {
+            const write = (name: string, contexts: string[]): string => {
+                const f = path.join(dir, name);
+                fs.writeFileSync(f, YAML.stringify({ apiVersion: "v1", kind: "Config", contexts: contexts.map((c) => ({ name: c, context: { cluster: c, user: c } })) }));
+                return f;
+            };
+            const a = write("a.yaml", ["kind-other"]);
+            const b = write("b.yaml", ["kind-plg"]);
+            const env = { KUBECONFIG: [a, path.join(dir, "missing.yaml"), b].join(path.delimiter) };
+            assert.doesNotThrow(() => checkKubeconfigContext({ context: "kind-plg" }, env));
+            assert.doesNotThrow(() => checkKubeconfigContext({ context: "kind-other" }, env));
+            assert.throws(
+                () => checkKubeconfigContext({ context: "docker-desktop" }, env),
+                (e: Error) => e.message.includes(`expected a context of the merged kubeconfig of ${a}, ${b} (they have "kind-other", "kind-plg"`),
+            );
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 
     it("the platform fits the laptop budget on one node; more is refused naming cluster.kubeconfig", () => {

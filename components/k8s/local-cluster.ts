@@ -26,14 +26,25 @@ export interface KubernetesTarget {
     readonly ready: pulumi.Resource[];
 }
 
+/** The given kubeconfig path, `~/` expanded. */
+export function kubeconfigFile(given: string, home: string = os.homedir()): string {
+    return given.startsWith("~/") ? path.join(home, given.slice(2)) : given;
+}
+
 /**
- * The kubeconfig file kubectl and the Kubernetes provider read: the given path, else the first
- * file of $KUBECONFIG (a path list), else ~/.kube/config.
+ * The kubeconfig files kubectl and the Kubernetes provider read: the given path, else every file of
+ * $KUBECONFIG (a path list, merged in order), else ~/.kube/config.
  */
-export function kubeconfigFile(given: string | undefined, env: NodeJS.ProcessEnv = process.env, home: string = os.homedir()): string {
-    if (given !== undefined) return given.startsWith("~/") ? path.join(home, given.slice(2)) : given;
-    const first = (env.KUBECONFIG ?? "").split(path.delimiter).find((p) => p.length > 0);
-    return first ?? path.join(home, ".kube", "config");
+export function kubeconfigFiles(given: string | undefined, env: NodeJS.ProcessEnv = process.env, home: string = os.homedir()): string[] {
+    if (given !== undefined) return [kubeconfigFile(given, home)];
+    const listed = (env.KUBECONFIG ?? "").split(path.delimiter).filter((p) => p.length > 0);
+    return listed.length > 0 ? [...new Set(listed)] : [path.join(home, ".kube", "config")];
+}
+
+/** One kubeconfig file and its text (undefined: it cannot be read). */
+export interface KubeconfigText {
+    readonly file: string;
+    readonly text: string | undefined;
 }
 
 /** Context names of a kubeconfig's text; undefined when it is not a kubeconfig (names only: never users or credentials). */
@@ -52,29 +63,38 @@ export function kubeconfigContexts(text: string): string[] | undefined {
 }
 
 /**
- * The problem with `cluster.kubeconfig.context` against the kubeconfig `file` holds (its text, or
- * undefined when it cannot be read: the provider then reports what it finds, e.g. in CI where the
- * cluster is created later). Names the key, the file and the contexts it has; nothing else of it.
+ * The problem with `cluster.kubeconfig.context` against the kubeconfig files read (each one's text,
+ * or undefined when it cannot be read). As kubectl merges $KUBECONFIG: a file that cannot be read
+ * is skipped, the contexts of the others are merged; when none can be read the provider reports what
+ * it finds (e.g. in CI where the cluster is created later). A given path must be readable. Names the
+ * key, the files and the contexts they have; nothing else of them.
  */
-export function kubeconfigContextProblem(settings: KubeconfigSettings, file: string, text: string | undefined): string | undefined {
-    if (text === undefined) return settings.path !== undefined ? `${PROJECT}:cluster.kubeconfig.path: expected a readable kubeconfig file, given ${JSON.stringify(settings.path)}, which cannot be read` : undefined;
-    const contexts = kubeconfigContexts(text);
-    if (contexts === undefined) return `${PROJECT}:cluster.kubeconfig.${settings.path !== undefined ? "path" : "context"}: expected ${file} to be a kubeconfig (YAML with a contexts list), given a file that is not`;
+export function kubeconfigContextProblem(settings: KubeconfigSettings, files: readonly KubeconfigText[]): string | undefined {
+    const readable = files.filter((f): f is { file: string; text: string } => f.text !== undefined);
+    if (settings.path !== undefined && readable.length === 0) return `${PROJECT}:cluster.kubeconfig.path: expected a readable kubeconfig file, given ${JSON.stringify(settings.path)}, which cannot be read`;
+    if (readable.length === 0) return undefined;
+    const contexts: string[] = [];
+    for (const f of readable) {
+        const own = kubeconfigContexts(f.text);
+        if (own === undefined) return `${PROJECT}:cluster.kubeconfig.${settings.path !== undefined ? "path" : "context"}: expected ${f.file} to be a kubeconfig (YAML with a contexts list), given a file that is not`;
+        for (const c of own) if (!contexts.includes(c)) contexts.push(c);
+    }
     if (contexts.includes(settings.context)) return undefined;
-    const have = contexts.length > 0 ? `it has ${contexts.map((c) => JSON.stringify(c)).join(", ")}` : "it has none";
-    return `${PROJECT}:cluster.kubeconfig.context: expected a context of ${file} (${have}; \`kind create cluster --name plg\` adds kind-plg), given ${JSON.stringify(settings.context)}`;
+    const have = contexts.length > 0 ? `${readable.length > 1 ? "they have" : "it has"} ${contexts.map((c) => JSON.stringify(c)).join(", ")}` : `${readable.length > 1 ? "they have" : "it has"} none`;
+    const where = readable.length > 1 ? `the merged kubeconfig of ${readable.map((f) => f.file).join(", ")}` : (readable[0] as KubeconfigText).file;
+    return `${PROJECT}:cluster.kubeconfig.context: expected a context of ${where} (${have}; \`kind create cluster --name plg\` adds kind-plg), given ${JSON.stringify(settings.context)}`;
 }
 
-/** Reads the kubeconfig and throws ConfigError (before any resource) when the context is not in it. */
-export function checkKubeconfigContext(settings: KubeconfigSettings): void {
-    const file = kubeconfigFile(settings.path);
-    let text: string | undefined;
-    try {
-        text = fs.readFileSync(file, "utf8");
-    } catch {
-        text = undefined;
-    }
-    const problem = kubeconfigContextProblem(settings, file, text);
+/** Reads the kubeconfig files and throws ConfigError (before any resource) when the context is in none of them. */
+export function checkKubeconfigContext(settings: KubeconfigSettings, env: NodeJS.ProcessEnv = process.env): void {
+    const files = kubeconfigFiles(settings.path, env).map((file): KubeconfigText => {
+        try {
+            return { file, text: fs.readFileSync(file, "utf8") };
+        } catch {
+            return { file, text: undefined };
+        }
+    });
+    const problem = kubeconfigContextProblem(settings, files);
     if (problem !== undefined) throw new ConfigError([problem]);
 }
 
@@ -98,6 +118,7 @@ export class LocalCluster extends pulumi.ComponentResource {
                 context: k.context,
                 // A path, not the file's content: its credentials never enter the state (the provider reads the file at run time).
                 ...(k.path !== undefined ? { kubeconfig: kubeconfigFile(k.path) } : {}),
+                // No path: the provider merges $KUBECONFIG's files as kubectl does (client-go's loading rules).
                 enableServerSideApply: true,
                 // Replace the provider (and so every Kubernetes resource) only when the context changes.
                 clusterIdentifier: k.context,
