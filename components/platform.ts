@@ -311,7 +311,8 @@ export class Platform extends pulumi.ComponentResource {
             grafanaAdminPassword: metrics.grafanaAdminPassword,
             grafanaAccess: settings.grafana.hostname
                 ? `https://${settings.grafana.hostname}`
-                : `kubectl -n ${kps.namespace} port-forward svc/${kps.grafana.service} 3000:${kps.grafana.port}, then http://localhost:3000`,
+                : // A command to paste as is (then http://localhost:3000), bound to the local stack's context.
+                  `kubectl${local !== undefined ? ` --context ${local.context}` : ""} -n ${kps.namespace} port-forward svc/${kps.grafana.service} 3000:${kps.grafana.port}`,
             ...(grafanaIngress ? { grafanaLoadBalancer: grafanaIngress.loadBalancerHostname } : {}),
         };
         this.registerOutputs({});

@@ -210,7 +210,8 @@ describe("local target: mock graph", function () {
         assert.deepEqual(Object.keys(g.run.outputs).sort(), ["clusterName", "environment", "grafanaAccess", "grafanaAdminPassword"]);
         for (const [k, v] of Object.entries(g.run.outputs)) assert.notEqual(v, undefined, `${k} is never undefined`);
         assert.equal(g.run.outputs.clusterName, "local");
-        assert.match(String(g.run.outputs.grafanaAccess), new RegExp(`^kubectl -n ${kps.namespace} port-forward svc/${kps.grafana.service} 3000:`));
+        // A command to paste as is, bound to the stack's context (not whatever kubectl's current one is); the URL is README's.
+        assert.equal(g.run.outputs.grafanaAccess, "kubectl --context kind-plg -n monitoring port-forward svc/grafana 3000:80");
     });
 
     it("runs the same Helm releases, dashboards and rules as dev, without the AWS Load Balancer Controller", () => {
