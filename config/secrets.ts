@@ -48,9 +48,11 @@ const RULES: readonly (RequiredSecret & { readonly on: (s: Settings) => boolean 
  */
 export function requiredSecrets(s: Settings): RequiredSecret[] {
     const platform = RULES.filter((r) => r.on(s)).map(({ key, path, feature }) => ({ key, path, feature }));
-    // Each team receiver's credential; a team's Slack on the platform's webhook needs slackWebhookUrl.
+    // Each team receiver's credential; a team's Slack on the platform's webhook needs slackWebhookUrl
+    // (listed once: when the platform's Slack is on, its own entry already asks for it).
+    const platformKeys = new Set(platform.map((r) => r.key));
     const teams = s.alerting.teams.flatMap((t, i): RequiredSecret[] => [
-        ...(usesPlatformSlack(t) ? [{ key: "slackWebhookUrl" as const, path: ["alerting", "teams", i, "slack"], feature: `team ${t.name}'s Slack (the platform's webhook)` }] : []),
+        ...(usesPlatformSlack(t) && !platformKeys.has("slackWebhookUrl") ? [{ key: "slackWebhookUrl" as const, path: ["alerting", "teams", i, "slack"], feature: `team ${t.name}'s Slack (the platform's webhook)` }] : []),
         ...teamSecretFields(t).map((f) => {
             const receiver = TEAM_SECRET_FIELDS[f].receiver;
             return { key: "teamSecrets" as const, path: ["alerting", "teams", i, receiver], feature: `team ${t.name}'s ${receiver}`, field: [t.name, f] as const };
