@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { type Settings, clusterNameOf } from "../../../config";
 import { otlpGateway } from "../../endpoints";
 import { chartRelease } from "../helm";
+import { protectedInProd } from "../namespace";
 import { teamLogTenants } from "../logs/values";
 import { type OtlpGatewayConfigInput, buildOtlpGatewayConfig, buildOtlpGatewayValues } from "./otlp";
 import { logReplicaOf } from "./replica";
@@ -61,12 +62,13 @@ export class OtlpGateway extends pulumi.ComponentResource {
             args.settings.logs.replicateTo && args.logReplicaCredential
                 ? [logReplicaSecret(`${name}-log-replica`, args.logReplicaCredential, { parent: this, provider: args.provider, dependsOn: args.dependsOn }, otlpGateway.namespace)]
                 : [];
-        // Stateless (remote write's WAL is a cache of what is in flight): not protected in prod, a replacement loses nothing stored.
+        // Stateless, but protected in prod like every release (policy prod-stateful-resources-protected):
+        // a rename or replacement would drop the in-flight queues and the applications' OTLP endpoint at once.
         this.release = chartRelease(
             `${name}-alloy`,
             "alloy",
             { name: otlpGateway.release, namespace: otlpGateway.namespace, values, timeoutSeconds: 600 },
-            { parent: this, provider: args.provider, dependsOn: [...args.dependsOn, ...replicaSecret] },
+            { parent: this, provider: args.provider, dependsOn: [...args.dependsOn, ...replicaSecret], ...protectedInProd(args.settings.environment) },
         );
         this.registerOutputs({});
     }
