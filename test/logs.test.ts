@@ -115,7 +115,8 @@ for (const stack of ["dev", "prod"] as const) {
             const tenant = /tenant_id\s*=\s*"([^"]+)"/.exec(config)?.[1];
             const kpsValues = g.releaseValues("kube-prometheus-stack");
             const lokiDs = (at(kpsValues, "grafana.additionalDataSources") as Obj[]).find((d) => d.type === "loki");
-            assert.equal(tenant, at(lokiDs, "secureJsonData.httpHeaderValue1"), "Alloy writes to the tenant Grafana reads");
+            // Grafana's platform datasource reads the platform tenant first, then every team tenant (`a|b`).
+            assert.equal(tenant, String(at(lokiDs, "secureJsonData.httpHeaderValue1")).split("|")[0], "Alloy writes to the tenant Grafana reads");
             assert.ok((values.extraObjects as Obj[]).some((o) => at(o, "metadata.name") === `loki-rules-${tenant}`), "the ruler reads the same tenant");
             for (const label of CORRELATION_LABELS.filter((l) => l !== "cluster")) {
                 assert.match(config, new RegExp(`target_label\\s*=\\s*"${label}"`), `relabel to ${label}`);
@@ -133,7 +134,7 @@ describe("logs: other tenants and modes", () => {
         const config = String(at(g.releaseValues(alloy.release), "alloy.configMap.content"));
         assert.equal(/tenant_id\s*=\s*"([^"]+)"/.exec(config)?.[1], tenant);
         const lokiDs = (at(g.releaseValues("kube-prometheus-stack"), "grafana.additionalDataSources") as Obj[]).find((d) => d.type === "loki");
-        assert.equal(at(lokiDs, "secureJsonData.httpHeaderValue1"), tenant);
+        assert.equal(String(at(lokiDs, "secureJsonData.httpHeaderValue1")).split("|")[0], tenant);
         const mounts = at(values, "singleBinary.extraVolumeMounts") as { name: string; mountPath: string }[];
         const mount = mounts.find((m) => m.mountPath === `/etc/loki/rules/${tenant}`);
         assert.ok(mount, `rules must be mounted under the tenant's directory; mounts: ${JSON.stringify(mounts)}`);

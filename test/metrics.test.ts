@@ -106,7 +106,12 @@ for (const stack of ["dev", "prod"] as const) {
             assert.deepEqual(datasourceUids, { prometheus: "prometheus", alertmanager: "alertmanager", loki: "loki" });
             assert.equal(lokiDs?.url, urls.lokiGateway);
             assert.equal(at(lokiDs, "jsonData.httpHeaderName1"), "X-Scope-OrgID");
-            assert.equal(at(lokiDs, "secureJsonData.httpHeaderValue1"), "platform");
+            // The platform tenant first, then each team tenant (a multi-tenant query: the platform's view reads every tenant).
+            const parsed = parseSettings(readStackConfig(ROOT, path.join(ROOT, `Pulumi.${stack}.yaml`)).config);
+            assert.ok(parsed.ok);
+            const teams = parsed.settings.alerting.teams.filter((t) => t.namespaces.length > 0).map((t) => t.name);
+            assert.ok(teams.length > 0, "the committed stack shows an example team");
+            assert.equal(at(lokiDs, "secureJsonData.httpHeaderValue1"), ["platform", ...teams].join("|"));
         });
 
         it("ships the RED dashboard every alert links to, for Grafana's sidecar, after Grafana", () => {
@@ -140,7 +145,7 @@ for (const stack of ["dev", "prod"] as const) {
         });
 
         it("deploys the platform's alert rules as a PrometheusRule after the CRDs", () => {
-            const rule = g.one("kubernetes:monitoring.coreos.com/v1:PrometheusRule");
+            const rule = g.one("kubernetes:monitoring.coreos.com/v1:PrometheusRule", "-metrics-rules");
             const alerts = ((rule.inputs.spec as { groups: { rules: { alert?: string }[] }[] }).groups).flatMap((gr) => gr.rules.map((r) => r.alert)).filter(Boolean);
             for (const a of ["HighErrorRate", "HighLatencyP95", "ScrapeTargetDown", "ErrorBudgetBurnFast", "ErrorBudgetBurnSlow"]) assert.ok(alerts.includes(a), a);
             const crds = g.byType(RELEASE).find((r) => r.inputs.name === kps.crdsRelease);
@@ -161,7 +166,7 @@ describe("metrics: Grafana on a hostname", () => {
         assert.equal((at(ingress, "metadata.annotations") as Obj)["alb.ingress.kubernetes.io/certificate-arn"], cert);
         assert.equal(g.run.outputs.grafanaAccess, "https://grafana.plg.example.org");
         assert.equal(at(values, "alertmanager.alertmanagerSpec.externalUrl"), "https://grafana.plg.example.org/alerting");
-        const rule = g.one("kubernetes:monitoring.coreos.com/v1:PrometheusRule");
+        const rule = g.one("kubernetes:monitoring.coreos.com/v1:PrometheusRule", "-metrics-rules");
         const dashboards = (rule.inputs.spec as { groups: { rules: { alert?: string; annotations?: Record<string, string> }[] }[] }).groups
             .flatMap((gr) => gr.rules)
             .filter((r) => r.alert)
@@ -181,7 +186,7 @@ describe("metrics: Grafana on a hostname", () => {
 
     it("without a hostname, alerts and notifications carry no link that opens nowhere", async () => {
         const g = await runStack("prod");
-        const rule = g.one("kubernetes:monitoring.coreos.com/v1:PrometheusRule");
+        const rule = g.one("kubernetes:monitoring.coreos.com/v1:PrometheusRule", "-metrics-rules");
         const annotations = (rule.inputs.spec as { groups: { rules: { alert?: string; annotations?: Record<string, string> }[] }[] }).groups
             .flatMap((gr) => gr.rules)
             .filter((r) => r.alert)
@@ -195,7 +200,8 @@ describe("metrics: Grafana on a hostname", () => {
             ...((r.slack_configs as Obj[] | undefined) ?? []),
             ...((r.pagerduty_configs as Obj[] | undefined) ?? []),
         ]);
-        assert.equal(receivers.length, 2);
+        // The platform's Slack and PagerDuty, and the example team's Slack.
+        assert.equal(receivers.length, 3);
         // The default links go to Alertmanager's in-cluster URL: turned off.
         for (const r of receivers) assert.equal(r.title_link ?? r.client_url, "");
     });
@@ -231,7 +237,7 @@ describe("metrics: the deployed rules fire for ServiceMonitor and PodMonitor app
     it("HighErrorRate fires for each, labelled so the two are told apart (promtool)", async function () {
         const promtool = requireBinary(this, "promtool", "prometheus");
         const g = await runStack("dev");
-        const rule = g.one("kubernetes:monitoring.coreos.com/v1:PrometheusRule");
+        const rule = g.one("kubernetes:monitoring.coreos.com/v1:PrometheusRule", "-metrics-rules");
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plg-deployed-rules-"));
         fs.writeFileSync(path.join(dir, "rules.yaml"), stringify(rule.inputs.spec));
         // As the operator labels targets: a ServiceMonitor's carry the Service (job = its name),

@@ -39,7 +39,11 @@ describe("Grafana single sign-on", function () {
         assert.equal(ini["auth.basic"]?.enabled, false);
         assert.equal(ini["auth.anonymous"]?.enabled, false);
         assert.deepEqual(ini.security, { cookie_secure: true, strict_transport_security: true });
-        assert.deepEqual(grafanaValues.extraSecretMounts.map((m) => [m.secretName, m.mountPath]), [[kps.grafanaSsoSecretName, GRAFANA_SSO_MOUNT]]);
+        // The SSO Secret's own mount (prod also mounts the Grafana database Secret beside it).
+        assert.deepEqual(
+            grafanaValues.extraSecretMounts.filter((m) => m.secretName === kps.grafanaSsoSecretName).map((m) => [m.secretName, m.mountPath]),
+            [[kps.grafanaSsoSecretName, GRAFANA_SSO_MOUNT]],
+        );
         assert.ok(!JSON.stringify(values).includes(SECRET), "the client secret is in the Helm values");
         const secret = g.one("kubernetes:core/v1:Secret", "-grafana-sso");
         assert.ok(isSecretMarker(secret.inputs.stringData));
