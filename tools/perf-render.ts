@@ -15,7 +15,8 @@ const ROOT = path.resolve(__dirname, "..");
 const RUNS = 5;
 const MODES: readonly { readonly name: string; readonly args: readonly string[]; readonly budgetMs: number }[] = [
     { name: "render dev --no-manifests", args: ["--no-manifests"], budgetMs: 5000 },
-    { name: "render dev (with helm template)", args: [], budgetMs: 7000 },
+    // dev now renders six releases (the OTLP gateway joined the five), about 2.5 s of helm template on top.
+    { name: "render dev (with helm template)", args: [], budgetMs: 8000 },
 ];
 
 function once(args: readonly string[]): number {
