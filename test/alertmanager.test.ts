@@ -12,18 +12,11 @@ import {
     type AlertmanagerInput,
 } from "../components/k8s/metrics/alertmanager";
 import { alertmanagerSecretPath, kps } from "../components/endpoints";
+import { PROD_LIKE_ALERTMANAGER_INPUT } from "./support/alertmanager-input";
 import { requireBinary, run } from "./support/binaries";
 
-const base: Omit<AlertmanagerInput, "slack" | "pagerduty"> = {
-    groupBy: ["alertname", "namespace"],
-    groupWait: "30s",
-    groupInterval: "5m",
-    repeatInterval: "4h",
-    secretName: kps.receiverSecretName,
-    externalUrlIsPublic: true,
-    serviceLabels: ["namespace", "job"],
-    heartbeat: { enabled: false },
-};
+const { slack: _slack, pagerduty: _pagerduty, ...prodLike } = PROD_LIKE_ALERTMANAGER_INPUT;
+const base: Omit<AlertmanagerInput, "slack" | "pagerduty"> = { ...prodLike, heartbeat: { enabled: false } };
 const PROD: AlertmanagerInput = { ...base, slack: { enabled: true, channel: "#alerts-prod" }, pagerduty: { enabled: true } };
 const DEV: AlertmanagerInput = { ...base, slack: { enabled: true, channel: "#alerts-dev" }, pagerduty: { enabled: false } };
 const NONE: AlertmanagerInput = { ...base, slack: { enabled: false, channel: "" }, pagerduty: { enabled: false } };

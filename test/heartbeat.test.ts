@@ -19,23 +19,13 @@ import {
 } from "../components/k8s/metrics/alertmanager";
 import { isSecretMarker } from "../tools/mock-run";
 import { readStackConfig } from "../tools/stack-config";
+import { PROD_LIKE_ALERTMANAGER_INPUT } from "./support/alertmanager-input";
 import { requireBinary, run } from "./support/binaries";
 import { ROOT, runStack } from "./support/graph";
 
 const HEARTBEAT_URL = "https://hc-ping.com/0f4c2b8e-heartbeat-test";
 
-const input = (heartbeat: boolean): AlertmanagerInput => ({
-    groupBy: ["alertname", "namespace"],
-    groupWait: "30s",
-    groupInterval: "5m",
-    repeatInterval: "4h",
-    slack: { enabled: true, channel: "#alerts" },
-    pagerduty: { enabled: true },
-    heartbeat: { enabled: heartbeat },
-    secretName: kps.receiverSecretName,
-    externalUrlIsPublic: true,
-    serviceLabels: ["namespace", "job"],
-});
+const input = (heartbeat: boolean): AlertmanagerInput => ({ ...PROD_LIKE_ALERTMANAGER_INPUT, heartbeat: { enabled: heartbeat } });
 
 /**
  * Receivers amtool routes a label set to. Debian's amtool (0.25) predates the webhook `url_file`

@@ -31,6 +31,7 @@ import { alertmanagerSecretPath, kps } from "../components/endpoints";
 import { readStackConfig } from "../tools/stack-config";
 import { runUnderMocks } from "../tools/mock-run";
 import { main } from "../program";
+import { PROD_LIKE_ALERTMANAGER_INPUT } from "./support/alertmanager-input";
 import { requireBinary, run } from "./support/binaries";
 import { Proc, freePort, sleep, stopAll, waitFor } from "./support/processes";
 import http from "node:http";
@@ -65,18 +66,7 @@ const INLINE_CREDENTIALS: Record<string, readonly string[]> = {
     msteamsv2_configs: ["webhook_url"],
 };
 
-const base: AlertmanagerInput = {
-    groupBy: ["alertname", "namespace"],
-    groupWait: "30s",
-    groupInterval: "5m",
-    repeatInterval: "4h",
-    slack: { enabled: true, channel: "#alerts" },
-    pagerduty: { enabled: true },
-    heartbeat: { enabled: true },
-    secretName: kps.receiverSecretName,
-    externalUrlIsPublic: true,
-    serviceLabels: ["namespace", "job"],
-};
+const base: AlertmanagerInput = PROD_LIKE_ALERTMANAGER_INPUT;
 
 const OFFICE: OfficeHours = { weekdays: ["monday:friday"], times: [{ start: "09:00", end: "18:00" }], location: "Europe/Berlin" };
 
