@@ -1,6 +1,8 @@
 import * as aws from "@pulumi/aws";
+import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { type LoadedConfig, awsOf, clusterNameOf, installsLoadBalancerController } from "../config";
+import { durationSeconds } from "../config/validators";
 import { LogStorage } from "./aws/buckets";
 import { EksCluster } from "./aws/cluster";
 import { GrafanaDatabase } from "./aws/grafana-database";
@@ -225,9 +227,10 @@ export class Platform extends pulumi.ComponentResource {
         );
 
         // OpenTelemetry intake: like Alloy, it retries its writes until Prometheus and Loki answer.
+        let otlpGatewayRelease: k8s.helm.v3.Release | undefined;
         if (settings.otlp.enabled) {
             const logReplicaCredential = secrets.logReplicaCredential ? { logReplicaCredential: secrets.logReplicaCredential } : {};
-            new OtlpGateway(`${name}-otlp`, { settings, provider: cluster.provider, dependsOn: [metrics.crds], ...logReplicaCredential }, { parent: this });
+            otlpGatewayRelease = new OtlpGateway(`${name}-otlp`, { settings, provider: cluster.provider, dependsOn: [metrics.crds], ...logReplicaCredential }, { parent: this }).release;
         }
 
         // Grafana's ingress needs it; a brought cluster may have its own, so there only when asked.
@@ -287,9 +290,14 @@ export class Platform extends pulumi.ComponentResource {
                 {
                     image: settings.sampleApp.image,
                     replicas: settings.sampleApp.replicas,
+                    metrics:
+                        settings.sampleApp.metricsExporter === "otlp"
+                            ? { exporter: "otlp", exportIntervalMillis: durationSeconds(settings.metrics.scrapeInterval) * 1000 }
+                            : { exporter: "prometheus" },
                     namespaceLabels: podSecurityLabels("restricted"),
                     provider: cluster.provider,
-                    dependsOn: [...cluster.ready, metrics.crds],
+                    // Pushed metrics: the first exports find the gateway listening.
+                    dependsOn: [...cluster.ready, metrics.crds, ...(settings.sampleApp.metricsExporter === "otlp" && otlpGatewayRelease ? [otlpGatewayRelease] : [])],
                 },
                 { parent: this },
             );

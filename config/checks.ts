@@ -269,6 +269,15 @@ const telemetryChecks: Check[] = [
         },
     },
     {
+        // The sample service pushes to the gateway's Service; without the gateway nothing listens there.
+        name: "a sample service that pushes OTLP has the gateway to push to",
+        run(s, ctx) {
+            if (s.sampleApp.enabled && s.sampleApp.metricsExporter === "otlp" && !s.otlp.enabled) {
+                ctx.problem(["sampleApp", "metricsExporter"], "otlp needs the OTLP gateway: set otlp.enabled to true, or use prometheus (scraped on /metrics); otlp.enabled is false");
+            }
+        },
+    },
+    {
         // Thanos downsamples raw into 5m and 5m into 1h: a coarser resolution kept shorter than a finer
         // one is never read (Thanos docs, "Compactor: Downsampling"), and a raw retention below
         // Prometheus's own would drop from S3 what the local disk still holds.

@@ -58,7 +58,7 @@ const common = {
         sso: { provider: "none", allowed: [], adminGroups: [], editorGroups: [], allowSignUp: false },
         database: { allocatedStorageGiB: 20, engineVersion: "17", performanceInsights: false },
     },
-    sampleApp: { enabled: false, replicas: 2 },
+    sampleApp: { enabled: false, replicas: 2, metricsExporter: "prometheus" },
     otlp: { enabled: true },
 };
 

@@ -377,6 +377,9 @@ const sampleAppSchema = z
         enabled: z.boolean({ message: "expected true or false" }).describe("Deploy the sample service (examples/sample-app) with a ServiceMonitor, to verify an environment."),
         image: imageReference.optional().describe("The sample service's image (build examples/sample-app/Dockerfile and push it); required when enabled."),
         replicas: positiveInt(1, 10).describe("Pods of the sample service."),
+        metricsExporter: z
+            .enum(["prometheus", "otlp"], { message: "expected prometheus (scraped on /metrics) or otlp (pushed to the OTLP gateway)" })
+            .describe("How the sample service's metrics reach Prometheus: scraped on /metrics by a ServiceMonitor, or pushed over OTLP to the gateway (needs otlp.enabled); its OTEL_METRICS_EXPORTER."),
     })
     .superRefine((v, ctx) => {
         if (v.enabled && v.image === undefined) ctx.addIssue({ code: "custom", path: ["image"], message: `${IMAGE_EXPECTED}, required when sampleApp.enabled is true; given none` });

@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
-import { kps } from "../components/endpoints";
+import { kps, otlpGateway, urls } from "../components/endpoints";
 import { SAMPLE_APP } from "../components/k8s/sample-app";
 import { DEFAULT_GROUP_BY, SERVICE_LABEL } from "../components/k8s/metrics/rules";
 import { APP_SOURCE_POD_LABELS } from "../components/labels";
+import { profileFor } from "../config/profiles";
+import { durationSeconds } from "../config/validators";
 import { runStack } from "./support/graph";
 
 const IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/plg-sample-app:0.1.0";
@@ -63,6 +65,37 @@ describe("sample app component (sampleApp.enabled)", function () {
         const g = await runStack("dev", { settings: { sampleApp: { enabled: true, image: IMAGE } } });
         const waits = [...g.waitsFor(g.one(MONITOR, "-sample-app-servicemonitor"))].map((r) => String(r.inputs.name ?? r.name));
         assert.ok(waits.includes(kps.crdsRelease), waits.join(", "));
+    });
+
+    it("metricsExporter otlp: no ServiceMonitor; the OpenTelemetry variables push to the gateway's OTLP/HTTP port every scrape interval, as the Service's job", async () => {
+        for (const stack of ["dev", "prod"]) {
+            const g = await runStack(stack, { settings: { sampleApp: { enabled: true, image: IMAGE, metricsExporter: "otlp" } } });
+            assert.deepEqual(g.byType(MONITOR).map((r) => (g.inputs(r) as unknown as Meta).metadata.name).filter((n) => n === SAMPLE_APP.name), [], "scraped too, every request would count twice");
+            const dep = g.one(DEPLOYMENT, "-sample-app-deployment");
+            const spec = (g.inputs(dep) as unknown as { spec: { template: { spec: { containers: { env: { name: string; value?: string; valueFrom?: unknown }[] }[] } } } }).spec;
+            const env = Object.fromEntries((spec.template.spec.containers[0]?.env ?? []).map((e) => [e.name, e.value ?? e.valueFrom]));
+            assert.equal(env.OTEL_METRICS_EXPORTER, "otlp");
+            assert.equal(env.OTEL_EXPORTER_OTLP_ENDPOINT, urls.otlpHttp);
+            assert.ok(urls.otlpHttp.endsWith(`:${otlpGateway.httpPort}`), "the HTTP port: the service sends OTLP/HTTP JSON");
+            assert.equal(env.OTEL_EXPORTER_OTLP_PROTOCOL, "http/json");
+            const scrapeInterval = (profileFor(stack === "prod" ? "prod" : "dev").metrics as { scrapeInterval: string }).scrapeInterval;
+            assert.equal(env.OTEL_METRIC_EXPORT_INTERVAL, String(durationSeconds(scrapeInterval) * 1000), `${stack}: one push per scrape interval (${scrapeInterval})`);
+            const svc = g.inputs(g.one(SERVICE, "-sample-app-service")) as unknown as Meta;
+            assert.equal(env.OTEL_SERVICE_NAME, svc.metadata.name, "service.name becomes `job`, the Service's name as a ServiceMonitor target's job is");
+            assert.deepEqual(env.POD_IP, { fieldRef: { fieldPath: "status.podIP" } });
+            assert.equal(env.OTEL_RESOURCE_ATTRIBUTES, `k8s.pod.ip=$(POD_IP),k8s.container.name=${SAMPLE_APP.name}`);
+            // Its first pushes find the gateway listening.
+            const waits = [...g.waitsFor(dep)].map((r) => String(r.inputs.name ?? r.name));
+            assert.ok(waits.includes(otlpGateway.release), `${stack}: ${waits.join(", ")}`);
+        }
+    });
+
+    it("refuses metricsExporter otlp without the OTLP gateway, naming both keys", async () => {
+        await assert.rejects(
+            runStack("dev", { settings: { sampleApp: { enabled: true, image: IMAGE, metricsExporter: "otlp" }, otlp: { enabled: false } } }),
+            /sampleApp\.metricsExporter: otlp needs the OTLP gateway: set otlp\.enabled to true/,
+        );
+        await assert.rejects(runStack("dev", { settings: { sampleApp: { enabled: true, image: IMAGE, metricsExporter: "statsd" } } }), /sampleApp\.metricsExporter: expected prometheus \(scraped on \/metrics\) or otlp/);
     });
 
     it("refuses enabled without an image, or an image without a tag, naming the key", async () => {

@@ -1,13 +1,15 @@
 /**
  * The guide's sample service (examples/sample-app) as Kubernetes objects: a Deployment, a Service
- * and a ServiceMonitor, so a new environment can be verified end to end by generating traffic.
- * Pure data: index.ts creates them.
+ * and a ServiceMonitor (or, with metrics pushed over OTLP, the OpenTelemetry variables pointing it
+ * at the OTLP gateway instead), so a new environment can be verified end to end by generating
+ * traffic. Pure data: index.ts creates them.
  *
  * A ServiceMonitor (not a PodMonitor) so the series carry `service` as well as `namespace` and
  * `job` (= the Service's name), which the rules aggregate by; the app names its route label
  * `route` because the target's own `endpoint` label (the port name) would otherwise rename it.
  */
 import type * as k8s from "@pulumi/kubernetes";
+import { urls } from "../../endpoints";
 import { APP_SOURCE_POD_LABELS } from "../../labels";
 
 /** Names and port of the sample service. */
@@ -27,17 +29,47 @@ export interface SampleAppInput {
     readonly replicas: number;
     /** Namespace labels (Pod Security Admission). */
     readonly namespaceLabels: Readonly<Record<string, string>>;
+    /**
+     * How the metrics reach Prometheus (config sampleApp.metricsExporter): scraped on /metrics, or
+     * pushed over OTLP to the gateway every `exportIntervalMillis` (metrics.scrapeInterval, so the
+     * rules' rate windows see as many samples as from a scrape).
+     */
+    readonly metrics: { readonly exporter: "prometheus" } | { readonly exporter: "otlp"; readonly exportIntervalMillis: number };
 }
 
 export interface SampleAppManifests {
     readonly namespace: k8s.types.input.core.v1.Namespace;
     readonly deployment: k8s.types.input.apps.v1.Deployment;
     readonly service: k8s.types.input.core.v1.Service;
-    /** A monitoring.coreos.com/v1 ServiceMonitor (a CRD: no generated type). */
-    readonly serviceMonitor: k8s.apiextensions.CustomResourceArgs;
+    /** A monitoring.coreos.com/v1 ServiceMonitor (a CRD: no generated type); none when the metrics are pushed (a scrape would count them twice). */
+    readonly serviceMonitor?: k8s.apiextensions.CustomResourceArgs;
 }
 
-/** The four objects; the pod passes the `restricted` Pod Security Standard. */
+/** The pod's address, for OTEL_RESOURCE_ATTRIBUTES (the variable is defined before it is referenced). */
+const POD_IP_ENV = "POD_IP";
+
+/**
+ * The standard OpenTelemetry variables the service reads (examples/sample-app/src/metrics.ts) to
+ * push its metrics to the gateway's OTLP/HTTP port. `service.name` is the Service's name, which the
+ * gateway's conversion makes the `job` label, as a ServiceMonitor target's is. The pod's address and
+ * the container's name are resource attributes, so k8sattributes finds the pod without relying on
+ * the connection's source address, and the `container` label is set (the SDK has no container id to
+ * look it up by).
+ */
+function otlpEnv(exportIntervalMillis: number): k8s.types.input.core.v1.EnvVar[] {
+    if (!Number.isInteger(exportIntervalMillis) || exportIntervalMillis <= 0) throw new Error(`exportIntervalMillis must be a positive integer, got ${exportIntervalMillis}`);
+    return [
+        { name: POD_IP_ENV, valueFrom: { fieldRef: { fieldPath: "status.podIP" } } },
+        { name: "OTEL_METRICS_EXPORTER", value: "otlp" },
+        { name: "OTEL_EXPORTER_OTLP_ENDPOINT", value: urls.otlpHttp },
+        { name: "OTEL_EXPORTER_OTLP_PROTOCOL", value: "http/json" },
+        { name: "OTEL_METRIC_EXPORT_INTERVAL", value: String(exportIntervalMillis) },
+        { name: "OTEL_SERVICE_NAME", value: SAMPLE_APP.name },
+        { name: "OTEL_RESOURCE_ATTRIBUTES", value: `k8s.pod.ip=$(${POD_IP_ENV}),k8s.container.name=${SAMPLE_APP.name}` },
+    ];
+}
+
+/** The objects; the pod passes the `restricted` Pod Security Standard. */
 export function buildSampleAppManifests(input: SampleAppInput): SampleAppManifests {
     const { namespace, name, port, portName, metricsPath } = SAMPLE_APP;
     // Alloy takes the logs' `app` label from the first of these pod labels present.
@@ -64,6 +96,7 @@ export function buildSampleAppManifests(input: SampleAppInput): SampleAppManifes
                                 env: [
                                     { name: "PORT", value: String(port) },
                                     { name: "SERVICE_NAME", value: name },
+                                    ...(input.metrics.exporter === "otlp" ? otlpEnv(input.metrics.exportIntervalMillis) : []),
                                 ],
                                 ports: [{ name: portName, containerPort: port, protocol: "TCP" }],
                                 readinessProbe: { httpGet: { path: "/", port: portName }, periodSeconds: 10 },
@@ -88,12 +121,16 @@ export function buildSampleAppManifests(input: SampleAppInput): SampleAppManifes
             metadata,
             spec: { selector, ports: [{ name: portName, port, targetPort: portName, protocol: "TCP" }] },
         },
-        serviceMonitor: {
-            apiVersion: "monitoring.coreos.com/v1",
-            kind: "ServiceMonitor",
-            metadata,
-            // No interval: Prometheus' global one (metrics.scrapeInterval), which the rules' windows are checked against.
-            spec: { selector: { matchLabels: selector }, namespaceSelector: { matchNames: [namespace] }, endpoints: [{ port: portName, path: metricsPath }] },
-        },
+        ...(input.metrics.exporter === "prometheus"
+            ? {
+                  serviceMonitor: {
+                      apiVersion: "monitoring.coreos.com/v1",
+                      kind: "ServiceMonitor",
+                      metadata,
+                      // No interval: Prometheus' global one (metrics.scrapeInterval), which the rules' windows are checked against.
+                      spec: { selector: { matchLabels: selector }, namespaceSelector: { matchNames: [namespace] }, endpoints: [{ port: portName, path: metricsPath }] },
+                  },
+              }
+            : {}),
     };
 }

@@ -1,6 +1,7 @@
 /**
  * The guide's sample service: `/` says hello, `/work` takes 0.1–1.5 s, `/error` fails with a 500
- * and an error log line, `/metrics` is the Prometheus endpoint. Every request but the scrapes is
+ * and an error log line, `/metrics` is the Prometheus endpoint (only when the metrics are scraped:
+ * pushed over OTLP, there is none). Every request but the scrapes is
  * counted, timed and logged by one wrapper, labelled with its route template (unknown paths share
  * one label value, so a scanner cannot blow up the series count).
  */
@@ -9,7 +10,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from "node:http
 import type { Logger } from "pino";
 import type { Metrics } from "./metrics";
 
-/** The Prometheus endpoint: served, never counted nor logged. */
+/** The Prometheus endpoint: served (when the metrics have a registry), never counted nor logged. */
 export const METRICS_ROUTE = "/metrics";
 /** Route label of paths that match no route. */
 export const UNMATCHED_ROUTE = "unmatched";
@@ -75,8 +76,9 @@ export function createApp(deps: AppDeps): RequestListener {
             logger.error({ request_id: ctx.requestId, trace_id: ctx.traceId, span_id: ctx.spanId, path: req.url }, "simulated failure");
             send(res, 500, "simulated failure\n");
         },
-        [METRICS_ROUTE]: async (_req, res) => send(res, 200, await metrics.registry.metrics(), metrics.registry.contentType),
     };
+    const registry = metrics.registry;
+    if (registry) routes[METRICS_ROUTE] = async (_req, res) => send(res, 200, await registry.metrics(), registry.contentType);
 
     return (req, res) => {
         const start = now();

@@ -9,7 +9,7 @@ export function createLogger(destination?: DestinationStream, level = process.en
     return pino(
         {
             level,
-            base: { service: process.env.SERVICE_NAME ?? "sample-app" },
+            base: { service: process.env.SERVICE_NAME ?? process.env.OTEL_SERVICE_NAME ?? "sample-app" },
             formatters: { level: (label) => ({ level: label }) },
             timestamp: pino.stdTimeFunctions.isoTime,
         },
