@@ -18,6 +18,7 @@ import { LOG_REPLICA_CREDENTIAL_FILE } from "../components/k8s/collector/replica
 import type { K8sObject } from "../tools/helm";
 import { chartData, requireChartData } from "./support/chart-data";
 import { type Block, type Value, find, obj, parseAlloy } from "./support/alloy-syntax";
+import { evalOttl } from "./support/otlp-gateway-model";
 import { type RenderedStack, STACK_NAMES, renderedStack } from "./support/manifests";
 import * as path from "node:path";
 import { parseSettings } from "../config";
@@ -86,31 +87,7 @@ function pipeline(root: Block, from: string, signal: string): string[] {
     return seen;
 }
 
-// ---- OTTL, the statement forms the builder writes, evaluated ------------------------------------
 type Attrs = Record<string, string>;
-const PATH = /^(resource|datapoint)\.attributes\["([^"]+)"\]$/;
-function evalOttl(statements: readonly string[], resource: Attrs): { resource: Attrs; datapoint: Attrs } {
-    const state = { resource: { ...resource }, datapoint: {} as Attrs };
-    const get = (p: string): string | undefined => {
-        if (p.startsWith('"')) return JSON.parse(p) as string;
-        const m = PATH.exec(p);
-        assert.ok(m, `path ${p}`);
-        return state[m[1] as "resource" | "datapoint"][m[2] as string];
-    };
-    for (const s of statements) {
-        const set = /^set\((\S+), (\S+)\)(?: where (\S+) != nil)?$/.exec(s);
-        const del = /^delete_key\(resource\.attributes, "([^"]+)"\)$/.exec(s);
-        if (set) {
-            if (set[3] !== undefined && get(set[3]) === undefined) continue;
-            const m = PATH.exec(set[1] as string);
-            assert.ok(m);
-            const v = get(set[2] as string);
-            if (v !== undefined) state[m[1] as "resource" | "datapoint"][m[2] as string] = v;
-        } else if (del) delete state.resource[del[1] as string];
-        else assert.fail(`statement form not understood: ${s}`);
-    }
-    return state;
-}
 
 // ---- OTTL conditions of otelcol.processor.filter, the forms the builder writes, evaluated ----------
 const COMPARISON = /^resource\.attributes\["([^"]+)"\] (==|!=) ("(?:[^"\\]|\\.)*")$/;
