@@ -12,6 +12,17 @@
  *   with alerting.groupWait 1s / groupInterval 5s (the 30s / 5m defaults would not let a resolved
  *   notification arrive within the test's 3 minutes) and a Grafana hostname (so links exist).
  *
+ * Of the two services, `checkout` is scraped (a ServiceMonitor target) and `sample-app` pushes its
+ * metrics over OTLP as `sampleApp.metricsExporter: otlp` deploys it: started with the environment of
+ * the Deployment the program renders (the pod's address 127.0.0.1, the push interval 1 s like the
+ * scrapes, the gateway's URL swapped for a stand-in on loopback). No Alloy binary exists here (not on
+ * npm, not in Debian) and Debian's Prometheus 2.42 has no OTLP receiver, so the stand-in receives the
+ * service's real OTLP/HTTP exports and converts them with test/support/otlp-gateway-model.ts, which
+ * follows the gateway configuration the program renders for prod (k8sattributes, the transform's
+ * OTTL statements, otelcol.exporter.prometheus's naming as upstream's tests state it); Prometheus
+ * scrapes the result with honor_labels, standing in for remote write (it adds `instance` where remote
+ * write would not). Both services must page alike: the rules and routes cannot tell the paths apart.
+ *
  * Timing is bound by the rules' own `for`: HighErrorRate fires 1 min after the errors start,
  * ErrorBudgetBurnFast 2 min after; the whole run takes about 2.5 minutes.
  */
@@ -21,11 +32,15 @@ import * as http from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
 import YAML from "yaml";
-import { kps } from "../../components/endpoints";
+import { kps, otlpGateway } from "../../components/endpoints";
+import { SAMPLE_APP } from "../../components/k8s/sample-app";
 import { profileFor } from "../../config/profiles";
 import { ALERTS, BURN_RATE_WINDOWS, sloErrorRatioRecord } from "../../components/k8s/metrics/rules";
 import { prometheusRuleGroups } from "../../tools/artifacts";
 import { requireBinary } from "../support/binaries";
+import { containerEnv } from "../support/container-env";
+import { OtlpGatewayModel, type Sample } from "../support/otlp-gateway-model";
+import { type OtlpReceiver, startOtlpReceiver } from "../support/otlp-receiver";
 import { ROOT, runStack } from "../support/graph";
 import { Proc, freePorts, sleep, stopAll, waitFor } from "../support/processes";
 
@@ -34,7 +49,13 @@ const NAMESPACE = "demo";
 /** Two services: both fail, and each must page on its own. */
 const SERVICES = ["sample-app", "checkout"] as const;
 type Service = (typeof SERVICES)[number];
+/** The service whose metrics are pushed over OTLP (the sample service's own name: its Deployment sets service.name). */
+const OTLP_SERVICE: Service = SAMPLE_APP.name;
+/** What k8sattributes would find for the OTLP service's pod, by its address. */
+const OTLP_POD = { ip: "127.0.0.1", namespace: NAMESPACE, name: `${OTLP_SERVICE}-6d4b9c7f8-x2k4q`, containers: [OTLP_SERVICE], labels: { "app.kubernetes.io/name": OTLP_SERVICE } };
 const GRAFANA_HOST = "grafana.example.com";
+/** Prometheus' job scraping the gateway stand-in. */
+const GATEWAY_JOB = "otlp-gateway-stand-in";
 const RUNBOOKS = "https://runbooks.example.com/plg";
 const AM_PEER_TIMEOUT = "2s";
 
@@ -95,6 +116,25 @@ function pointReceiversAtSink(config: Record<string, unknown>, dir: string, sink
     return { ...config, receivers, templates: [path.join(templateDir, "*.tmpl")] };
 }
 
+/**
+ * The OTLP gateway's stand-in: OTLP/HTTP in (the service's real exports), the model's conversion,
+ * and the latest value of every series served as a text exposition for Prometheus to scrape.
+ */
+async function startGatewayStandIn(model: OtlpGatewayModel, expositionPort: number): Promise<{ receiver: OtlpReceiver; exposition: http.Server }> {
+    const latest = new Map<string, Sample>();
+    const key = (labels: Record<string, string>) => JSON.stringify(Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)));
+    const receiver = await startOtlpReceiver(0, (e) => {
+        for (const sample of model.metricsOf(e)) latest.set(key(sample.labels), sample);
+    });
+    const escape = (v: string) => v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
+    const exposition = http.createServer((_req, res) => {
+        const lines = [...latest.values()].map(({ labels: { __name__: name, ...rest }, value }) => `${name}{${Object.entries(rest).map(([k, v]) => `${k}="${escape(v)}"`).join(",")}} ${value}`);
+        res.writeHead(200, { "content-type": "text/plain; version=0.0.4" }).end(`${lines.join("\n")}\n`);
+    });
+    await new Promise<void>((r) => exposition.listen(expositionPort, "127.0.0.1", r));
+    return { receiver, exposition };
+}
+
 async function json<T>(url: string, init?: RequestInit): Promise<T> {
     const res = await fetch(url, init);
     if (!res.ok) throw new Error(`${url}: HTTP ${res.status} ${await res.text()}`);
@@ -107,6 +147,8 @@ describe("alert path end to end: sample app → 2 Prometheus → 3 Alertmanagers
     const received: Notification[] = [];
     const procs: Proc[] = [];
     let sink: http.Server | undefined;
+    let standIn: { receiver: OtlpReceiver; exposition: http.Server } | undefined;
+    let gatewayModel: OtlpGatewayModel | undefined;
     let traffic: { stop: () => Promise<void> } | undefined;
     let apps: Record<Service, string>;
     let proms: string[] = [];
@@ -168,8 +210,17 @@ describe("alert path end to end: sample app → 2 Prometheus → 3 Alertmanagers
             settings: {
                 alerting: { slack: { channel: "#alerts-prod" }, groupWait: "1s", groupInterval: "5s" },
                 grafana: { hostname: GRAFANA_HOST, tlsCertificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000000" },
+                sampleApp: { enabled: true, image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/plg-sample-app:0.1.0", metricsExporter: "otlp" },
             },
         });
+        // The sample service's container environment and the gateway's configuration, as rendered.
+        const deployment = g.inputs(g.one("kubernetes:apps/v1:Deployment", "-sample-app-deployment")) as unknown as {
+            spec: { template: { spec: { containers: { env: Parameters<typeof containerEnv>[0] }[] } } };
+        };
+        const otlpEnv = containerEnv(deployment.spec.template.spec.containers[0]?.env ?? [], { "status.podIP": OTLP_POD.ip });
+        const gatewayValues = g.releaseValues(otlpGateway.release) as { alloy: { configMap: { content: string } } };
+        // The values escape `{{` for Helm's template engine; Alloy reads the text after rendering.
+        const model = (gatewayModel = new OtlpGatewayModel(gatewayValues.alloy.configMap.content.replaceAll('{{ "{{" }}', "{{"), [OTLP_POD]));
         const values = g.releaseValues(kps.release) as {
             alertmanager: { config: Record<string, unknown>; templateFiles: Record<string, string>; alertmanagerSpec: { externalUrl: string } };
             prometheus: { prometheusSpec: { externalLabels: Record<string, string>; replicaExternalLabelName: string } };
@@ -182,18 +233,23 @@ describe("alert path end to end: sample app → 2 Prometheus → 3 Alertmanagers
         fs.mkdirSync(templateDir);
         for (const [name, text] of Object.entries(values.alertmanager.templateFiles)) fs.writeFileSync(path.join(templateDir, name), text);
 
-        const [sinkPort, app1, app2, p1, p2, ...amPorts] = await freePorts(11);
+        const [sinkPort, app1, app2, p1, p2, expositionPort, ...amPorts] = await freePorts(12);
         const webPorts = amPorts.slice(0, 3);
         const clusterPorts = amPorts.slice(3, 6);
         const sinkBase = `http://127.0.0.1:${sinkPort}`;
         sink = await startSink(sinkPort as number, received);
+        standIn = await startGatewayStandIn(model, expositionPort as number);
 
-        // The sample service, one process per Service, as its container would run it.
+        // The sample service, one process per Service, as its container would run it: `checkout`
+        // scraped, `sample-app` pushing over OTLP with its Deployment's environment.
         apps = { "sample-app": `http://127.0.0.1:${app1}`, checkout: `http://127.0.0.1:${app2}` };
         const appPorts: Record<Service, number> = { "sample-app": app1 as number, checkout: app2 as number };
+        assert.equal(otlpEnv.OTEL_SERVICE_NAME, OTLP_SERVICE);
         for (const service of SERVICES) {
+            const pushed = service === OTLP_SERVICE ? { ...otlpEnv, OTEL_EXPORTER_OTLP_ENDPOINT: standIn.receiver.url, OTEL_METRIC_EXPORT_INTERVAL: "1000" } : {};
             const proc = new Proc(service, process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "examples/sample-app/src/main.ts")], {
                 ...process.env,
+                ...pushed,
                 PORT: String(appPorts[service]),
                 HOST: "127.0.0.1",
                 SERVICE_NAME: service,
@@ -235,18 +291,22 @@ describe("alert path end to end: sample app → 2 Prometheus → 3 Alertmanagers
                     alert_relabel_configs: [{ action: "labeldrop", regex: spec.replicaExternalLabelName }],
                     alertmanagers: [{ api_version: "v2", static_configs: [{ targets: webPorts.map((p) => `127.0.0.1:${p}`) }] }],
                 },
-                scrape_configs: SERVICES.map((service) => ({
-                    job_name: `serviceMonitor/${NAMESPACE}/${service}/0`,
-                    static_configs: [
-                        {
-                            targets: [`127.0.0.1:${appPorts[service]}`],
-                            // What a ServiceMonitor target carries (the operator's relabeling from
-                            // the endpoints' metadata); `job` is the Service's name.
-                            labels: { namespace: NAMESPACE, service, pod: `${service}-6d4b9c7f8-x2k4q`, container: service, endpoint: "http" },
-                        },
-                    ],
-                    relabel_configs: [{ target_label: "job", replacement: service }],
-                })),
+                scrape_configs: [
+                    ...SERVICES.filter((service) => service !== OTLP_SERVICE).map((service) => ({
+                        job_name: `serviceMonitor/${NAMESPACE}/${service}/0`,
+                        static_configs: [
+                            {
+                                targets: [`127.0.0.1:${appPorts[service]}`],
+                                // What a ServiceMonitor target carries (the operator's relabeling from
+                                // the endpoints' metadata); `job` is the Service's name.
+                                labels: { namespace: NAMESPACE, service, pod: `${service}-6d4b9c7f8-x2k4q`, container: service, endpoint: "http" },
+                            },
+                        ],
+                        relabel_configs: [{ target_label: "job", replacement: service }],
+                    })),
+                    // The gateway's remote write, as a scrape that keeps the written labels.
+                    { job_name: GATEWAY_JOB, honor_labels: true, static_configs: [{ targets: [`127.0.0.1:${expositionPort}`] }] },
+                ],
             };
             const file = path.join(dir, `prometheus-${i}.yaml`);
             fs.writeFileSync(file, YAML.stringify(config));
@@ -261,7 +321,8 @@ describe("alert path end to end: sample app → 2 Prometheus → 3 Alertmanagers
         });
 
         await Promise.all([
-            ...SERVICES.map((s, i) => (procs[i] as Proc).waitReady(`${apps[s]}/metrics`)),
+            // As the Deployment's readiness probe: GET / (the OTLP service has no /metrics).
+            ...SERVICES.map((s, i) => (procs[i] as Proc).waitReady(`${apps[s]}/`)),
             ...ams.map((a) => a.proc.waitReady(`${a.base}/-/ready`)),
             ...proms.map((p, i) => (procs[procs.length - 2 + i] as Proc).waitReady(`${p}/-/ready`)),
         ]);
@@ -277,27 +338,47 @@ describe("alert path end to end: sample app → 2 Prometheus → 3 Alertmanagers
         await traffic?.stop().catch(() => undefined);
         await stopAll(procs);
         await new Promise<void>((r) => (sink ? sink.close(() => r()) : r()));
+        await standIn?.receiver.close();
+        await new Promise<void>((r) => (standIn ? standIn.exposition.close(() => r()) : r()));
     });
 
-    it("scrapes the services with ServiceMonitor labels, the app's route label intact", async () => {
+    it("scraped and pushed over OTLP, both services' series carry the labels the rules read, the app's route label intact", async () => {
         for (const prom of proms) {
-            await waitFor(`both targets up on ${prom}`, 20_000, async () => {
-                const r = await json<{ data: { result: unknown[] } }>(`${prom}/api/v1/query?query=${encodeURIComponent(`up{namespace="${NAMESPACE}"} == 1`)}`);
-                return r.data.result.length === SERVICES.length ? true : undefined;
+            await waitFor(`the scraped service and the gateway stand-in up on ${prom}`, 20_000, async () => {
+                const r = await json<{ data: { result: unknown[] } }>(`${prom}/api/v1/query?query=${encodeURIComponent(`up{job=~"checkout|${GATEWAY_JOB}"} == 1`)}`);
+                return r.data.result.length === 2 ? true : undefined;
             });
         }
-        const series = await waitFor("http_requests_total series", 10_000, async () => {
+        const series = await waitFor("http_requests_total series of both services", 20_000, async () => {
             const r = await json<{ data: { result: { metric: Record<string, string> }[] } }>(
                 `${proms[0]}/api/v1/query?query=${encodeURIComponent('http_requests_total{route="/"}')}`,
             );
             return r.data.result.length === SERVICES.length ? r.data.result.map((s) => s.metric) : undefined;
         });
-        for (const m of series) {
-            assert.equal(m.endpoint, "http", "the target's endpoint label");
+        const of = (job: Service) => series.find((m) => m.job === job) as Record<string, string>;
+        for (const service of SERVICES) {
+            const m = of(service);
+            assert.ok(m, `a series with job=${service}: ${JSON.stringify(series)}`);
             assert.equal(m.exported_endpoint, undefined, "no clash renamed an app label");
             assert.equal(m.http_status, "200");
+            assert.equal(m.method, "GET");
             assert.equal(m.namespace, NAMESPACE);
+            assert.equal(m.service, service);
+            assert.equal(m.container, service);
         }
+        assert.equal(of("checkout").endpoint, "http", "the scraped target's endpoint label");
+        // Pushed: the pod and container found by the gateway (the pod by its address), no scrape labels.
+        const pushed = of(OTLP_SERVICE);
+        assert.equal(pushed.pod, OTLP_POD.name);
+        assert.equal(pushed.endpoint, undefined);
+        assert.equal(pushed.otel_scope_name, "plg-sample-app");
+        assert.deepEqual(standIn?.receiver.refused, [], "OTLP/HTTP JSON on /v1/metrics");
+        // Each Prometheus replica gets every sample: one remote-write endpoint each in the rendered config.
+        assert.equal(gatewayModel?.remoteWriteUrls.length, proms.length);
+        const buckets = await json<{ data: { result: { metric: Record<string, string> }[] } }>(
+            `${proms[0]}/api/v1/query?query=${encodeURIComponent(`http_request_latency_seconds_bucket{job="${OTLP_SERVICE}",route="/"}`)}`,
+        );
+        assert.ok(buckets.data.result.some((b) => b.metric.le === "0.5") && buckets.data.result.some((b) => b.metric.le === "+Inf"), "the latency histogram, its `le` as the scraped one's");
     });
 
     it("healthy traffic: no notification", async () => {
