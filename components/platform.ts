@@ -41,6 +41,9 @@ export interface PlatformOutputs {
     readonly logsBucket?: pulumi.Output<string>;
     readonly logsKmsKeyArn?: pulumi.Output<string>;
     readonly lokiRoleArn?: pulumi.Output<string>;
+    /** Thanos's block bucket and its key; only with metrics.longTerm. */
+    readonly metricsBucket?: pulumi.Output<string>;
+    readonly metricsKmsKeyArn?: pulumi.Output<string>;
     readonly grafanaAdminPassword: pulumi.Output<string>;
     /** How to reach Grafana: its URL, or the port-forward command when it has no hostname. */
     readonly grafanaAccess: string;
@@ -316,6 +319,7 @@ export class Platform extends pulumi.ComponentResource {
             ...(eks?.access.nodeRoleArn !== undefined ? { nodeRoleArn: eks.access.nodeRoleArn } : {}),
             ...(storage ? { logsBucket: storage.bucketName, logsKmsKeyArn: storage.kmsKey.arn } : {}),
             ...(lokiRole ? { lokiRoleArn: lokiRole.roleArn } : {}),
+            ...(thanosStorage ? { metricsBucket: thanosStorage.bucketName, metricsKmsKeyArn: thanosStorage.kmsKeyArn } : {}),
             grafanaAdminPassword: metrics.grafanaAdminPassword,
             grafanaAccess: settings.grafana.hostname
                 ? `https://${settings.grafana.hostname}`

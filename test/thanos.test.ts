@@ -139,6 +139,8 @@ describe("long-term metrics: rendered by the real charts (prod)", function () {
         assert.equal(c.aws_sdk_auth, true);
         const bucket = stack.graph.byType("aws:s3/bucket:Bucket").find((b) => b.name.endsWith("-thanos-storage-bucket-blocks"));
         assert.equal(c.bucket, `${bucket?.name}-mock`);
+        assert.equal(stack.graph.run.outputs.metricsBucket, c.bucket, "the stack exports the bucket Thanos writes to");
+        assert.match(String(stack.graph.run.outputs.metricsKmsKeyArn), /^arn:aws:kms:/);
         assert.equal(c.endpoint, `s3.${stack.settings.aws?.region}.amazonaws.com`);
         for (const k of ["access_key", "secret_key", "session_token"]) assert.equal(c[k], undefined, k);
         // Nor anywhere else a container could read one from (CRDs only describe the fields).
