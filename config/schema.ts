@@ -374,7 +374,7 @@ const imageReference = text(
 
 const sampleAppSchema = z
     .strictObject({
-        enabled: z.boolean({ message: "expected true or false" }).describe("Deploy the sample service (examples/sample-app) with a ServiceMonitor, to verify an environment."),
+        enabled: z.boolean({ message: "expected true or false" }).describe("Deploy the sample service (examples/sample-app), scraped by a ServiceMonitor or pushing OTLP (metricsExporter), to verify an environment."),
         image: imageReference.optional().describe("The sample service's image (build examples/sample-app/Dockerfile and push it); required when enabled."),
         replicas: positiveInt(1, 10).describe("Pods of the sample service."),
         metricsExporter: z

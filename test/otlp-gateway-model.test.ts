@@ -7,7 +7,9 @@
  * (TestByte, TestByteCounter, TestRatio, TestOTelReceivers, BuildCompliantMetricName cases) and
  * Alloy v1.18.1 internal/component/otelcol/exporter/prometheus/internal/convert/convert_test.go
  * ("Monotonic sum: add_metric_suffixes = true"). Label cases: normalize_label_test.go TestSanitize
- * (the drop-sanitization gate off, its default).
+ * (the drop-sanitization gate off, its default). Histogram cases: Alloy v1.18.1 convert.go
+ * consumeHistogram (`le` = strconv.FormatFloat(bound, 'f', -1, 64), cumulative bucket counts, a
+ * +Inf bucket equal to the count, `_sum` only when the point has one).
  */
 import assert from "node:assert/strict";
 import { buildOtlpGatewayConfig } from "../components/k8s/collector/otlp";
@@ -49,7 +51,7 @@ describe("OTLP gateway model (the e2e's stand-in for Alloy's metrics path)", () 
     });
 
     const config = buildOtlpGatewayConfig({ clusterName: "plg-prod", tenantId: "platform", prometheusReplicas: 2 });
-    const pod = { ip: "10.0.3.7", namespace: "shop", name: "checkout-7d9f8-abcde", containers: ["checkout"], labels: { "app.kubernetes.io/name": "checkout" } };
+    const pod = { ip: "10.0.3.7", namespace: "shop", name: "checkout-7d9f8-abcde", labels: { "app.kubernetes.io/name": "checkout" } };
     const counterExport = (resource: Record<string, string>, remoteAddress: string, temporality: 1 | 2 = 2): OtlpExport => ({
         at: 0,
         remoteAddress,
@@ -68,15 +70,59 @@ describe("OTLP gateway model (the e2e's stand-in for Alloy's metrics path)", () 
 
     it("follows the generated configuration: pod found by the connection, shared labels from the transform, job from service.name, one write per Prometheus replica", () => {
         const model = new OtlpGatewayModel(config, [pod]);
-        const samples = model.metricsOf(counterExport({ "service.name": "checkout" }, pod.ip));
+        const samples = model.metricsOf(counterExport({ "service.name": "checkout", "k8s.container.name": "server" }, pod.ip));
         const counter = samples.find((s) => s.labels.__name__ === "http_requests_total");
         assert.deepEqual(counter, {
-            labels: { __name__: "http_requests_total", job: "checkout", otel_scope_name: "checkout-meter", route: "/pay", http_status: "500", namespace: "shop", pod: pod.name, container: "checkout", service: "checkout" },
+            labels: { __name__: "http_requests_total", job: "checkout", otel_scope_name: "checkout-meter", route: "/pay", http_status: "500", namespace: "shop", pod: pod.name, container: "server", service: "checkout" },
             value: 4,
         });
+        // Without the sender's container name there is no `container` label (no container id to look it up by).
+        const bare = model.metricsOf(counterExport({ "service.name": "checkout" }, pod.ip)).find((s) => s.labels.__name__ === "http_requests_total");
+        assert.equal(bare?.labels.container, undefined);
         const info = samples.find((s) => s.labels.__name__ === "target_info");
         assert.equal(info?.labels.k8s_namespace_name, "shop", "resource attributes stay on target_info");
         assert.equal(model.remoteWriteUrls.length, 2);
+    });
+
+    it("finds the pod by the k8s.pod.ip the sender reports before the connection's address; what the sender set is kept; service.instance.id is `instance`", () => {
+        const other = { ip: "10.0.9.9", namespace: "proxy", name: "envoy-1", labels: {} };
+        const model = new OtlpGatewayModel(config, [pod, other]);
+        const byAttribute = model.metricsOf(counterExport({ "service.name": "checkout", "k8s.pod.ip": pod.ip }, other.ip)).find((s) => s.labels.__name__ === "http_requests_total");
+        assert.equal(byAttribute?.labels.pod, pod.name, "the resource attribute's pod, not the connection's");
+        const stated = model.metricsOf(counterExport({ "service.name": "checkout", "service.instance.id": "checkout-a", "k8s.pod.name": "checkout-a", "k8s.namespace.name": "shop" }, "10.9.9.9"));
+        const counter = stated.find((s) => s.labels.__name__ === "http_requests_total");
+        assert.equal(counter?.labels.pod, "checkout-a", "no lookup needed when the pod says who it is");
+        assert.equal(counter?.labels.namespace, "shop");
+        assert.equal(counter?.labels.instance, "checkout-a");
+    });
+
+    it("histograms: a bucket per bound (Go's shortest float form), cumulative counts, +Inf equal to the count, _sum and _count", () => {
+        const model = new OtlpGatewayModel(config, [pod]);
+        const samples = model.metricsOf({
+            at: 0,
+            remoteAddress: pod.ip,
+            resourceMetrics: [
+                {
+                    resource: { attributes: kv({ "service.name": "checkout" }) },
+                    scopeMetrics: [
+                        {
+                            scope: { name: "m" },
+                            metrics: [
+                                {
+                                    name: "http_request_latency_seconds",
+                                    unit: "s",
+                                    histogram: { aggregationTemporality: 2, dataPoints: [{ timeUnixNano: "1", count: "6", sum: 2.5, bucketCounts: [1, "2", 0, 3], explicitBounds: [0.005, 0.5, 1] }] },
+                                },
+                            ],
+                        },
+                    ],
+                },
+            ],
+        });
+        const of = (name: string) => samples.filter((s) => s.labels.__name__ === name).map((s) => [s.labels.le, s.value]);
+        assert.deepEqual(of("http_request_latency_seconds_bucket"), [["0.005", 1], ["0.5", 3], ["1", 3], ["+Inf", 6]]);
+        assert.deepEqual(of("http_request_latency_seconds_sum"), [[undefined, 2.5]]);
+        assert.deepEqual(of("http_request_latency_seconds_count"), [[undefined, 6]]);
     });
 
     it("an unknown sender gets no pod labels; delta counters are dropped", () => {

@@ -322,18 +322,23 @@ describe("render: first contact", function () {
         assert.equal(fs.existsSync(out), false, "nothing written");
     });
 
-    it("the README's stack outputs are the program's: all for a created cluster, nodeRoleArn only there", async () => {
+    it("the README's stack outputs are the program's: all for a created cluster, nodeRoleArn only there, the conditional ones only with their setting", async () => {
         const paragraph = /^Stack outputs: ([\s\S]*?)\n\n/m.exec(README)?.[1];
         assert.ok(paragraph, "README lists the stack outputs");
         const listed = [...paragraph.matchAll(/`(\w+)`( \(([^)]*)\))?/g)].map((m) => ({ name: m[1] as string, note: m[3] ?? "" }));
         // dev has no grafana.hostname: the outputs the README marks "with `grafana.hostname` only" are absent there.
-        const withHostname = (o: { note: string }): boolean => /grafana\.hostname` only/.test(o.note);
-        assert.ok(listed.some(withHostname), "the README marks the hostname-only outputs");
+        // Nor has it metrics.longTerm (prod has): the Thanos bucket's outputs are absent there.
+        const withLongTerm = (o: { note: string }): boolean => /metrics\.longTerm` only/.test(o.note);
+        const conditional = (o: { note: string }): boolean => /grafana\.hostname` only/.test(o.note) || withLongTerm(o);
+        assert.ok(listed.some((o) => /grafana\.hostname` only/.test(o.note)), "the README marks the hostname-only outputs");
+        const prod = Object.keys((await runStack("prod")).run.outputs);
+        assert.deepEqual(listed.filter(withLongTerm).map((o) => o.name).filter((n) => !prod.includes(n)), [], "prod (long-term metrics on) has them");
+        assert.ok(listed.filter(withLongTerm).length === 2);
         const created = Object.keys((await runStack("dev")).run.outputs).sort();
-        assert.deepEqual(created, listed.filter((o) => !withHostname(o)).map((o) => o.name).sort());
+        assert.deepEqual(created, listed.filter((o) => !conditional(o)).map((o) => o.name).sort());
         const cfg = readStackConfig(ROOT, BROUGHT);
         const brought = await runUnderMocks({ project: cfg.project, stack: "dev-brought", config: cfg.config, secretKeys: cfg.secretKeys, program: main });
-        assert.deepEqual(Object.keys(brought.outputs).sort(), listed.filter((o) => !/created cluster only/.test(o.note) && !withHostname(o)).map((o) => o.name).sort());
+        assert.deepEqual(Object.keys(brought.outputs).sort(), listed.filter((o) => !/created cluster only/.test(o.note) && !conditional(o)).map((o) => o.name).sort());
         for (const [k, v] of Object.entries(brought.outputs)) assert.notEqual(v, undefined, `${k} is never undefined`);
     });
 });

@@ -83,7 +83,15 @@ describe("sample app component (sampleApp.enabled)", function () {
             const svc = g.inputs(g.one(SERVICE, "-sample-app-service")) as unknown as Meta;
             assert.equal(env.OTEL_SERVICE_NAME, svc.metadata.name, "service.name becomes `job`, the Service's name as a ServiceMonitor target's job is");
             assert.deepEqual(env.POD_IP, { fieldRef: { fieldPath: "status.podIP" } });
-            assert.equal(env.OTEL_RESOURCE_ATTRIBUTES, `k8s.pod.ip=$(POD_IP),k8s.container.name=${SAMPLE_APP.name}`);
+            assert.deepEqual(env.POD_NAME, { fieldRef: { fieldPath: "metadata.name" } });
+            assert.deepEqual(env.POD_NAMESPACE, { fieldRef: { fieldPath: "metadata.namespace" } });
+            // Each replica names itself: its series stay apart (and get `instance`) whatever the gateway's lookup finds.
+            assert.equal(
+                env.OTEL_RESOURCE_ATTRIBUTES,
+                `service.instance.id=$(POD_NAME),k8s.namespace.name=$(POD_NAMESPACE),k8s.pod.name=$(POD_NAME),k8s.pod.ip=$(POD_IP),k8s.container.name=${SAMPLE_APP.name}`,
+            );
+            const names = (spec.template.spec.containers[0]?.env ?? []).map((e) => e.name);
+            for (const v of ["POD_IP", "POD_NAME", "POD_NAMESPACE"]) assert.ok(names.indexOf(v) < names.indexOf("OTEL_RESOURCE_ATTRIBUTES"), `${v} is defined before the variable that references it`);
             // Its first pushes find the gateway listening.
             const waits = [...g.waitsFor(dep)].map((r) => String(r.inputs.name ?? r.name));
             assert.ok(waits.includes(otlpGateway.release), `${stack}: ${waits.join(", ")}`);

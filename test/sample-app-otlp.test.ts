@@ -16,13 +16,14 @@ import { type OtlpExport, type OtlpMetric, type OtlpReceiver, attributeMap, star
 import { Proc, freePort, waitFor } from "./support/processes";
 
 const INTERVAL_MS = 300;
+const POD_NAME = "sample-app-6d4b9c7f8-x2k4q";
 const MAIN = path.join(ROOT, "examples/sample-app/src/main.ts");
 
 function deploymentEnv(): Record<string, string> {
     const m = buildSampleAppManifests({ image: "x/plg-sample-app:0.1.0", replicas: 1, namespaceLabels: {}, metrics: { exporter: "otlp", exportIntervalMillis: INTERVAL_MS } });
     assert.equal(m.serviceMonitor, undefined, "pushed metrics are not also scraped (they would count twice)");
     const container = (m.deployment.spec as { template: { spec: { containers: { env: Parameters<typeof containerEnv>[0] }[] } } }).template.spec.containers[0];
-    return containerEnv(container?.env ?? [], { "status.podIP": "127.0.0.1" });
+    return containerEnv(container?.env ?? [], { "status.podIP": "127.0.0.1", "metadata.name": POD_NAME, "metadata.namespace": SAMPLE_APP.namespace });
 }
 
 /** The service with the Deployment's environment, pushing to `receiver` instead of the gateway. */
@@ -89,6 +90,9 @@ describe("sample app pushing OTLP (sampleApp.metricsExporter: otlp)", function (
         const resource = attributeMap(last.resourceMetrics[0]?.resource?.attributes);
         assert.equal(resource["service.name"], SAMPLE_APP.name);
         assert.equal(resource["k8s.pod.ip"], "127.0.0.1", "$(POD_IP) expanded from the downward API");
+        assert.equal(resource["k8s.pod.name"], POD_NAME);
+        assert.equal(resource["k8s.namespace.name"], SAMPLE_APP.namespace);
+        assert.equal(resource["service.instance.id"], POD_NAME, "replicas' series stay apart: `instance` is the pod");
         assert.equal(resource["k8s.container.name"], SAMPLE_APP.name);
 
         const [counter] = metricsNamed(last, DEFAULT_REQUESTS_METRIC);

@@ -52,7 +52,7 @@ type Service = (typeof SERVICES)[number];
 /** The service whose metrics are pushed over OTLP (the sample service's own name: its Deployment sets service.name). */
 const OTLP_SERVICE: Service = SAMPLE_APP.name;
 /** What k8sattributes would find for the OTLP service's pod, by its address. */
-const OTLP_POD = { ip: "127.0.0.1", namespace: NAMESPACE, name: `${OTLP_SERVICE}-6d4b9c7f8-x2k4q`, containers: [OTLP_SERVICE], labels: { "app.kubernetes.io/name": OTLP_SERVICE } };
+const OTLP_POD = { ip: "127.0.0.1", namespace: NAMESPACE, name: `${OTLP_SERVICE}-6d4b9c7f8-x2k4q`, labels: { "app.kubernetes.io/name": OTLP_SERVICE } };
 const GRAFANA_HOST = "grafana.example.com";
 /** Prometheus' job scraping the gateway stand-in. */
 const GATEWAY_JOB = "otlp-gateway-stand-in";
@@ -217,7 +217,7 @@ describe("alert path end to end: sample app → 2 Prometheus → 3 Alertmanagers
         const deployment = g.inputs(g.one("kubernetes:apps/v1:Deployment", "-sample-app-deployment")) as unknown as {
             spec: { template: { spec: { containers: { env: Parameters<typeof containerEnv>[0] }[] } } };
         };
-        const otlpEnv = containerEnv(deployment.spec.template.spec.containers[0]?.env ?? [], { "status.podIP": OTLP_POD.ip });
+        const otlpEnv = containerEnv(deployment.spec.template.spec.containers[0]?.env ?? [], { "status.podIP": OTLP_POD.ip, "metadata.name": OTLP_POD.name, "metadata.namespace": OTLP_POD.namespace });
         const gatewayValues = g.releaseValues(otlpGateway.release) as { alloy: { configMap: { content: string } } };
         // The values escape `{{` for Helm's template engine; Alloy reads the text after rendering.
         const model = (gatewayModel = new OtlpGatewayModel(gatewayValues.alloy.configMap.content.replaceAll('{{ "{{" }}', "{{"), [OTLP_POD]));
@@ -367,9 +367,10 @@ describe("alert path end to end: sample app → 2 Prometheus → 3 Alertmanagers
             assert.equal(m.container, service);
         }
         assert.equal(of("checkout").endpoint, "http", "the scraped target's endpoint label");
-        // Pushed: the pod and container found by the gateway (the pod by its address), no scrape labels.
+        // Pushed: the pod and container as the pod states them, `instance` the pod, no scrape labels.
         const pushed = of(OTLP_SERVICE);
         assert.equal(pushed.pod, OTLP_POD.name);
+        assert.equal(pushed.instance, OTLP_POD.name);
         assert.equal(pushed.endpoint, undefined);
         assert.equal(pushed.otel_scope_name, "plg-sample-app");
         assert.deepEqual(standIn?.receiver.refused, [], "OTLP/HTTP JSON on /v1/metrics");

@@ -9,9 +9,11 @@
  *   block must resolve (resource_attribute: that attribute; connection: the client address, which
  *   the OTLP/HTTP server always records: opentelemetry-collector v0.153.0
  *   config/confighttp/clientinfohandler.go); the pod found gives the `extract.metadata` attributes
- *   and `extract.label` tags, an attribute the sender already set is kept, `k8s.container.name`
- *   only for a single-container pod; `k8s.pod.ip` is added when missing
- *   (opentelemetry-collector-contrib processor/k8sattributesprocessor).
+ *   and `extract.label` tags, an attribute the sender already set is kept, `k8s.pod.ip` is added
+ *   when missing (opentelemetry-collector-contrib processor/k8sattributesprocessor).
+ *   `k8s.container.name` is never added: upstream needs the sender's container.id for it (or, in
+ *   some versions, a single-container pod), which the model does not assume (README: without it
+ *   the `container` label is absent).
  * - otelcol.exporter.prometheus with its defaults (Alloy v1.18.1 internal/component/otelcol/exporter/
  *   prometheus/prometheus.go DefaultArguments and internal/convert/convert.go, names by contrib
  *   pkg/translator/prometheus v0.153.0 normalize_name.go / normalize_label.go): see toPrometheus.
@@ -172,7 +174,6 @@ export interface ModelPod {
     readonly ip: string;
     readonly namespace: string;
     readonly name: string;
-    readonly containers: readonly string[];
     readonly labels: Readonly<Record<string, string>>;
 }
 
@@ -213,9 +214,7 @@ export class OtlpGatewayModel {
             for (const key of metadata) {
                 if (key === "k8s.namespace.name") found[key] = pod.namespace;
                 else if (key === "k8s.pod.name") found[key] = pod.name;
-                else if (key === "k8s.container.name") {
-                    if (pod.containers.length === 1) found[key] = pod.containers[0] as string;
-                } else assert.fail(`extract.metadata ${key} not modelled`);
+                else if (key !== "k8s.container.name") assert.fail(`extract.metadata ${key} not modelled`);
             }
             for (const l of extract.blocks.filter((x) => x.name === "label")) {
                 assert.equal(l.attrs.from, "pod", "pod labels only");

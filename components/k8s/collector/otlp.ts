@@ -311,7 +311,8 @@ otelcol.processor.memory_limiter "apps" {
   }
 }
 
-// The sending pod, by the connection's source address (apps export straight to this Service).
+// The sending pod: by the k8s.pod.ip its SDK reports, else by the connection's source address (apps
+// export straight to this Service). Attributes the sender already set are kept.
 otelcol.processor.k8sattributes "apps" {
   extract {
     metadata = ["k8s.namespace.name", "k8s.pod.name", "k8s.container.name"]

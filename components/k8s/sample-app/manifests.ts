@@ -45,27 +45,31 @@ export interface SampleAppManifests {
     readonly serviceMonitor?: k8s.apiextensions.CustomResourceArgs;
 }
 
-/** The pod's address, for OTEL_RESOURCE_ATTRIBUTES (the variable is defined before it is referenced). */
-const POD_IP_ENV = "POD_IP";
+/** The pod's own facts (downward API), for OTEL_RESOURCE_ATTRIBUTES: defined before it references them. */
+const POD_FIELDS = { POD_IP: "status.podIP", POD_NAME: "metadata.name", POD_NAMESPACE: "metadata.namespace" } as const;
 
 /**
  * The standard OpenTelemetry variables the service reads (examples/sample-app/src/metrics.ts) to
  * push its metrics to the gateway's OTLP/HTTP port. `service.name` is the Service's name, which the
- * gateway's conversion makes the `job` label, as a ServiceMonitor target's is. The pod's address and
- * the container's name are resource attributes, so k8sattributes finds the pod without relying on
- * the connection's source address, and the `container` label is set (the SDK has no container id to
- * look it up by).
+ * gateway's conversion makes the `job` label, as a ServiceMonitor target's is. The pod says who it
+ * is itself (namespace, name, address, container; k8sattributes keeps attributes a sender set), so
+ * each replica's series stay apart even when the gateway's pod cache misses (after a restart it
+ * does not wait for it), and `service.instance.id` = the pod's name gives them an `instance` label
+ * too: without one, two replicas would write one series and their counters would look like resets.
  */
 function otlpEnv(exportIntervalMillis: number): k8s.types.input.core.v1.EnvVar[] {
     if (!Number.isInteger(exportIntervalMillis) || exportIntervalMillis <= 0) throw new Error(`exportIntervalMillis must be a positive integer, got ${exportIntervalMillis}`);
     return [
-        { name: POD_IP_ENV, valueFrom: { fieldRef: { fieldPath: "status.podIP" } } },
+        ...Object.entries(POD_FIELDS).map(([name, fieldPath]) => ({ name, valueFrom: { fieldRef: { fieldPath } } })),
         { name: "OTEL_METRICS_EXPORTER", value: "otlp" },
         { name: "OTEL_EXPORTER_OTLP_ENDPOINT", value: urls.otlpHttp },
         { name: "OTEL_EXPORTER_OTLP_PROTOCOL", value: "http/json" },
         { name: "OTEL_METRIC_EXPORT_INTERVAL", value: String(exportIntervalMillis) },
         { name: "OTEL_SERVICE_NAME", value: SAMPLE_APP.name },
-        { name: "OTEL_RESOURCE_ATTRIBUTES", value: `k8s.pod.ip=$(${POD_IP_ENV}),k8s.container.name=${SAMPLE_APP.name}` },
+        {
+            name: "OTEL_RESOURCE_ATTRIBUTES",
+            value: `service.instance.id=$(POD_NAME),k8s.namespace.name=$(POD_NAMESPACE),k8s.pod.name=$(POD_NAME),k8s.pod.ip=$(POD_IP),k8s.container.name=${SAMPLE_APP.name}`,
+        },
     ];
 }
 
