@@ -20,6 +20,8 @@ import { type K8sObject, Unavailable, helmTemplate, parseManifests } from "../to
 import { readStackConfig } from "../tools/stack-config";
 import type { ChartKey } from "../components/charts";
 import { type Block, find, parseAlloy, tenantOf } from "./support/alloy-syntax";
+import { tenantIngestionShares } from "./support/dashboard-json";
+import { LOKI_BYTES_PER_MB, buildPlatformDashboards, platformDashboardsInput } from "../components/k8s/dashboards/platform";
 import { type Graph, PROJECT, ROOT, runStack } from "./support/graph";
 
 type Rec = Record<string, unknown>;
@@ -234,6 +236,18 @@ for (const stack of ["dev", "prod"] as const) {
                 overrides: runtime.overrides,
                 lokiDatasources: datasources(kpsObjects).filter((d) => d.type === "loki"),
             });
+        });
+
+        it("the logs overview draws each tenant's ingestion against the limit this Loki enforces for it (the override, else limits_config)", () => {
+            const settings = parse(stack, teamSettings(stack)).settings;
+            assert.ok(settings);
+            const runtime = rec(YAML.parse(String(rec(lokiObjects.find((o) => o.kind === "ConfigMap" && o.metadata.name === `${loki.fullname}-runtime`)?.data)["runtime-config.yaml"])));
+            const defaults = rec(lokiConfig(lokiObjects).limits_config);
+            const enforced = (tenant: string): number => Number(rec(rec(runtime.overrides)[tenant]).ingestion_rate_mb ?? defaults.ingestion_rate_mb) * LOKI_BYTES_PER_MB;
+            const shares = tenantIngestionShares(buildPlatformDashboards(platformDashboardsInput(settings)))?.shares ?? assert.fail("no per-tenant panel");
+            assert.deepEqual(shares.map((s) => s.tenant), [PLATFORM_TENANT, ...TEAMS.map((t) => t.name)]);
+            for (const s of shares) assert.equal(s.divisor, enforced(s.tenant), s.tenant);
+            assert.equal(shares.find((s) => s.tenant === "payments")?.divisor, PAYMENTS_OVERRIDES.ingestion_rate_mb * LOKI_BYTES_PER_MB, "the override, not the default");
         });
 
         it("Loki answers the platform datasource's multi-tenant queries: config.yaml has querier.multi_tenant_queries_enabled", () => {

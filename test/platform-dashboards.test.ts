@@ -33,6 +33,7 @@ import {
     metricNames,
     queriesOf,
     substituted,
+    tenantIngestionShares,
 } from "./support/dashboard-json";
 import { logqlErrors, promqlSyntaxErrors } from "../components/k8s/teams/grammar";
 import { streamSelectorLabels } from "./support/logql";
@@ -100,11 +101,11 @@ const promqlOf = (d: JsonDashboard): Query[] => queriesOf(d).filter((q) => q.lan
 const metricsOf = (d: JsonDashboard): Set<string> => new Set(promqlOf(d).flatMap((q) => [...metricNames(substituted(q, d))]));
 const readMetrics = (ds: readonly DashboardModel[]): Set<string> => new Set(ds.map(asJson).flatMap((d) => [...metricsOf(d)]));
 
-/** The ingestion panel: the one query on the Loki distributor's byte counter in the logs overview. */
+/** The platform tenant's ingestion panel: the one query on the Loki distributor's byte counter in it. */
 function ingestionPanel(ds: readonly DashboardModel[]): { query: Query; panel: JsonPanel; d: JsonDashboard } {
     const d = dashboard([...ds], LOGS_OVERVIEW_DASHBOARD_UID);
-    const qs = promqlOf(d).filter((q) => metricNames(substituted(q, d)).has(PLATFORM_METRICS.loki.bytesReceived));
-    assert.equal(qs.length, 1, "expected one ingestion query in the logs overview");
+    const qs = promqlOf(d).filter((q) => metricNames(substituted(q, d)).has(PLATFORM_METRICS.loki.bytesReceived) && q.panel?.title?.startsWith("Ingestion of tenant"));
+    assert.equal(qs.length, 1, "expected one ingestion query in the platform tenant's panel");
     const query = qs[0] as Query;
     assert.ok(query.panel);
     return { query, panel: query.panel, d };
@@ -226,6 +227,24 @@ describe("platform dashboards (builders)", function () {
         // Loki's ingestion_rate_mb is MiB (pkg/validation/limits.go bytesInMB = 1048576 at 3.7.6).
         assert.equal(LOKI_BYTES_PER_MB, 2 ** 20);
     });
+
+    it("with teams: every tenant's ingestion as a share of its own limit, against one line at 100%", function () {
+        assert.deepEqual(tenantIngestionShares(plain), undefined, "no teams, no per-tenant panel");
+        const input: PlatformDashboardsInput = { ...BASE, teamTenants: [{ tenant: "payments", ingestionRateMb: 2 }, { tenant: "search", ingestionRateMb: 8 }] };
+        const { panel, shares } = tenantIngestionShares(buildPlatformDashboards(input)) ?? assert.fail("no per-tenant panel");
+        assert.deepEqual(shares, [
+            { tenant: "platform", divisor: 8 * LOKI_BYTES_PER_MB },
+            { tenant: "payments", divisor: 2 * LOKI_BYTES_PER_MB },
+            { tenant: "search", divisor: 8 * LOKI_BYTES_PER_MB },
+        ]);
+        assert.equal(panel.fieldConfig?.defaults?.unit, "percentunit");
+        assert.deepEqual(thresholdSteps(panel), [null, 1]);
+        assert.notEqual(panel.fieldConfig?.defaults?.custom?.thresholdsStyle?.mode ?? "off", "off", "the 100% line is drawn");
+        assert.throws(
+            () => buildPlatformDashboards({ ...BASE, teamTenants: [{ tenant: 'x"}', ingestionRateMb: 0 }] }),
+            (e: Error) => /teamTenants\[0\]\.tenant/.test(e.message) && /teamTenants\[0\]\.ingestionRateMb/.test(e.message),
+        );
+    });
 });
 
 // ---- every stack: the dashboards ship, their metrics are scraped, the limit is Loki's ------------
@@ -322,6 +341,19 @@ for (const name of STACK_NAMES) {
             assert.notDeepEqual(scrapedBy(stack, w), []);
             const without = stack.allObjects().filter((o) => !(o.kind === "ServiceMonitor" && scrapedBy(stack, w, [o, ...stack.allObjects().filter((x) => x.kind === "Service")]).length > 0));
             assert.deepEqual(scrapedBy(stack, w, without), []);
+        });
+
+        it("draw each team tenant's share of the ingestion limit Loki really enforces for it (runtime overrides, else limits_config)", function () {
+            const teams = stack.settings.alerting.teams.filter((t) => t.namespaces.length > 0);
+            const found = tenantIngestionShares(buildPlatformDashboards(platformDashboardsInput(stack.settings)));
+            if (teams.length === 0) return assert.equal(found, undefined);
+            const config = lokiConfig(stack);
+            const runtimeCm = stack.objects(loki.release).find((o: K8sObject) => o.kind === "ConfigMap" && o.metadata.name === `${loki.fullname}-runtime`);
+            const overrides = rec(rec(YAML.parse(String(rec(runtimeCm?.data)["runtime-config.yaml"] ?? "{}"))).overrides);
+            const enforced = (tenant: string): number => Number(rec(overrides[tenant]).ingestion_rate_mb ?? rec(config.limits_config).ingestion_rate_mb) * LOKI_BYTES_PER_MB;
+            const shares = found?.shares ?? [];
+            assert.deepEqual(shares.map((s) => s.tenant), [stack.settings.logs.tenantId, ...teams.map((t) => t.name)]);
+            for (const s of shares) assert.equal(s.divisor, enforced(s.tenant), s.tenant);
         });
 
         it("draw the ingestion limit Loki really enforces for the platform tenant", function () {

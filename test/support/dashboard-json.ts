@@ -9,7 +9,9 @@ import { parser as logqlParser } from "@grafana/lezer-logql";
 import type { SyntaxNodeRef } from "@lezer/common";
 import { parser as promqlParser } from "@prometheus-io/lezer-promql";
 import { datasourceUids } from "../../components/endpoints";
-import type { DashboardModel } from "../../components/k8s/dashboards/builders";
+import { type DashboardModel, LOGS_OVERVIEW_DASHBOARD_UID } from "../../components/k8s/dashboards/builders";
+import { PLATFORM_METRICS } from "../../components/k8s/dashboards/platform";
+import { promqlSyntaxErrors } from "../../components/k8s/teams/grammar";
 import { sampleValues, substituteGrafanaVariables } from "../../components/k8s/teams/grafana-vars";
 
 export interface DsRef {
@@ -30,6 +32,7 @@ export interface JsonPanel {
     fieldConfig?: {
         defaults?: {
             links?: { url?: string; title?: string }[];
+            unit?: string;
             thresholds?: { steps: { value: number | null; color: string }[] };
             custom?: { thresholdsStyle?: { mode: string } };
         };
@@ -206,4 +209,20 @@ export function dashboard(ds: DashboardModel[], uid: string): JsonDashboard {
     const d = ds.find((x) => x.uid === uid);
     assert.ok(d, `no dashboard ${uid}`);
     return asJson(d);
+}
+
+/** The logs overview's per-tenant share panel (absent without teams): each query's tenant and the constant its rate is divided by. */
+export function tenantIngestionShares(ds: readonly DashboardModel[]): { panel: JsonPanel; shares: { tenant: string; divisor: number }[] } | undefined {
+    const d = dashboard([...ds], LOGS_OVERVIEW_DASHBOARD_UID);
+    const qs = queriesOf(d).filter((q) => q.language === "promql" && q.panel?.title === "Ingestion against each tenant's limit");
+    if (qs.length === 0) return undefined;
+    const shares = qs.map((q) => {
+        const expr = substituted(q, d);
+        assert.deepEqual(promqlSyntaxErrors(expr), [], expr);
+        assert.ok(metricNames(expr).has(PLATFORM_METRICS.loki.bytesReceived), expr);
+        const tenant = matchers("promql", expr).find((m) => m.label === "tenant" && m.op === "=")?.value ?? assert.fail(expr);
+        const divisor = /\) \/ (\d+)$/.exec(expr)?.[1] ?? assert.fail(`${expr}: rate divided by a constant`);
+        return { tenant, divisor: Number(divisor) };
+    });
+    return { panel: qs[0]?.panel as JsonPanel, shares };
 }

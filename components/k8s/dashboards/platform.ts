@@ -16,6 +16,7 @@ import { LOKI_TENANT_ID_PATTERN } from "../../../config/validators";
 import { CLUSTER_LABEL, LOG_LEVEL_LABEL } from "../../labels";
 import { by } from "../metrics/promql";
 import { THANOS_METRICS } from "../metrics/rules";
+import { teamLogTenants } from "../logs/values";
 import {
     type DashboardModel,
     ERROR_LOG_LEVELS,
@@ -51,6 +52,11 @@ export interface PlatformDashboardsInput {
     readonly ingestionRateMb: number;
     /** Long-term metrics (Thanos) deployed (metrics.longTerm.enabled): adds the Thanos row. */
     readonly longTermMetrics: boolean;
+    /**
+     * The teams' Loki tenants with the ingestion limit each gets (logs.teamLimits, else logs.limits):
+     * with any, the logs overview adds every tenant's ingestion as a share of its own limit.
+     */
+    readonly teamTenants?: readonly { readonly tenant: string; readonly ingestionRateMb: number }[];
 }
 
 /** The platform dashboards' settings from the stack's: the platform tenant, its limit, whether Thanos runs. */
@@ -59,6 +65,10 @@ export function platformDashboardsInput(settings: Settings): PlatformDashboardsI
         lokiTenant: settings.logs.tenantId,
         ingestionRateMb: settings.logs.limits.ingestionRateMb,
         longTermMetrics: settings.metrics.longTerm.enabled,
+        teamTenants: teamLogTenants(settings.alerting.teams).map(({ team, tenant }) => ({
+            tenant,
+            ingestionRateMb: settings.logs.teamLimits[team]?.ingestionRateMb ?? settings.logs.limits.ingestionRateMb,
+        })),
     };
 }
 
@@ -291,6 +301,29 @@ function buildLogsOverviewDashboard(input: PlatformDashboardsInput): DashboardMo
                 .thresholds(limit.thresholds)
                 .thresholdsStyle(limit.style),
         );
+    const teams = input.teamTenants ?? [];
+    if (teams.length > 0) {
+        // Each tenant has its own limit, and a panel has one set of thresholds: so each tenant's rate
+        // as a share of its own limit, against one line at 100%.
+        const tenants = [{ tenant: input.lokiTenant, ingestionRateMb: input.ingestionRateMb }, ...teams];
+        const full = thresholdLines([{ value: 1, color: "red" }]);
+        let panel = timeseriesPanel(
+            "Ingestion against each tenant's limit",
+            "Bytes per second Loki's distributors received per tenant, as a share of that tenant's ingestion rate limit (logs.teamLimits, else logs.limits); at the dashed line (100%) pushes are refused (429)",
+            "percentunit",
+        )
+            .datasource(PROMETHEUS_DS)
+            .min(0)
+            .height(10)
+            .thresholds(full.thresholds)
+            .thresholdsStyle(full.style);
+        tenants.forEach((t, i) => {
+            panel = panel.withTarget(
+                promTarget(String.fromCharCode(65 + i), `sum (rate(${PLATFORM_METRICS.loki.bytesReceived}{tenant="${t.tenant}"}[$__rate_interval])) / ${t.ingestionRateMb * LOKI_BYTES_PER_MB}`, t.tenant),
+            );
+        });
+        d.withPanel(panel);
+    }
     return finish(d);
 }
 
@@ -300,6 +333,11 @@ export function buildPlatformDashboards(input: PlatformDashboardsInput): Dashboa
         ...(Number.isFinite(input.ingestionRateMb) && input.ingestionRateMb > 0 ? [] : [`ingestionRateMb: expected MB/s above 0, given ${input.ingestionRateMb}`]),
         // The tenant goes into a PromQL string: only the ids logs.tenantId accepts.
         ...(LOKI_TENANT_ID_PATTERN.test(input.lokiTenant) ? [] : [`lokiTenant: expected a Loki tenant id, given ${JSON.stringify(input.lokiTenant)}`]),
+        ...(input.teamTenants ?? []).flatMap((t, i) => [
+            ...(LOKI_TENANT_ID_PATTERN.test(t.tenant) ? [] : [`teamTenants[${i}].tenant: expected a Loki tenant id, given ${JSON.stringify(t.tenant)}`]),
+            ...(Number.isFinite(t.ingestionRateMb) && t.ingestionRateMb > 0 ? [] : [`teamTenants[${i}].ingestionRateMb: expected MB/s above 0, given ${t.ingestionRateMb}`]),
+        ]),
+        ...((input.teamTenants ?? []).length > 25 ? [`teamTenants: at most 25 (one query letter each), given ${(input.teamTenants ?? []).length}`] : []),
     ];
     if (problems.length > 0) throw new Error(`invalid platform dashboards input:\n  - ${problems.join("\n  - ")}`);
     return [buildPlatformHealthDashboard(input), buildLogsOverviewDashboard(input)];
