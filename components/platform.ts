@@ -104,7 +104,7 @@ export class Platform extends pulumi.ComponentResource {
                       {
                           settings: db,
                           production,
-                          clusterName: eks.access.name,
+                          clusterName: clusterNameOf(settings),
                           vpcId: eks.access.vpcId,
                           subnetIds:
                               db.subnetIds ??

@@ -12,12 +12,17 @@ const T = {
     storageClass: "kubernetes:storage.k8s.io/v1:StorageClass",
     workloadRole: "plg:aws:WorkloadRole",
     customResource: (kind: string) => `kubernetes:monitoring.coreos.com/v1:${kind}`,
+    /** Grafana's PostgreSQL (grafana.database rds, prod). */
+    database: "aws:rds/instance:Instance",
 } as const;
 
 const CRDS_CHART = "prometheus-operator-crds";
 
-/** Typical minutes to create (AWS and Helm experience, not the code's timeouts); everything else ~0. */
-const MINUTES: Record<string, number> = { [T.cluster]: 10, [T.nodeGroup]: 3, [T.addon]: 1.5 };
+/**
+ * Typical minutes to create (AWS and Helm experience, not the code's timeouts); everything else ~0.
+ * Grafana's RDS PostgreSQL (prod): 10-20 minutes, Multi-AZ at the upper end.
+ */
+const MINUTES: Record<string, number> = { [T.cluster]: 10, [T.nodeGroup]: 3, [T.addon]: 1.5, [T.database]: 15 };
 
 /**
  * Typical minutes for a release (Helm waits for its workloads) to be ready, by chart. The CRDs
@@ -136,6 +141,15 @@ for (const stack of ["dev", "prod"] as const) {
             const objects = [...g.byType(T.customResource("ServiceMonitor")), ...g.byType(T.customResource("PrometheusRule"))];
             assert.ok(monitored.length >= 3, "kube-prometheus-stack, Loki and Alloy create ServiceMonitors");
             for (const r of [...monitored, ...objects]) assert.ok(g.waitsFor(r).has(crds), `${r.name} needs the CRDs`);
+        });
+
+        it("creates Grafana's database (prod) alongside the cluster: the RDS instance waits for no EKS resource", () => {
+            const dbs = g.byType(T.database);
+            assert.equal(dbs.length, stack === "prod" ? 1 : 0);
+            for (const db of dbs) {
+                const eks = [...g.waitsFor(db)].filter((x) => x.type.startsWith("aws:eks/")).map((x) => `${x.type} ${x.name}`);
+                assert.deepEqual(eks, [], "the database would start only once the cluster exists");
+            }
         });
 
         it("holds the critical path to cluster -> nodes -> (an add-on a release needs) -> the slowest release", () => {

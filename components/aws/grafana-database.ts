@@ -10,7 +10,11 @@ export interface GrafanaDatabaseArgs {
     /** Production: deletion protection, a final snapshot, `protect` and a retained key. */
     readonly production: boolean;
     /** Name of the cluster, for identifiers and descriptions. */
-    readonly clusterName: pulumi.Input<string>;
+    /**
+     * The cluster's name as configured (clusterNameOf), a plain string: an Output of the cluster would
+     * hold the database (10-20 minutes to create) back until the cluster exists (10 more).
+     */
+    readonly clusterName: string;
     /** The cluster's VPC. */
     readonly vpcId: pulumi.Input<string>;
     /** Private subnets (2+ AZs) of the DB subnet group. */
