@@ -160,6 +160,9 @@ describe("Grafana high availability: the AWS resources (mock graph)", function (
         const cluster = prod.one("aws:eks/cluster:Cluster");
         assert.deepEqual((rules[0] as RecordedResource).propertyDependencies.referencedSecurityGroupId, [resourceKey(cluster)]);
         assert.match(String(rule.referencedSecurityGroupId), /^sg-/);
+        // Grafana starts only once its pods may connect (the rule comes after the cluster, the instance alongside it).
+        const kpsRelease = prod.byType("kubernetes:helm.sh/v3:Release").find((r) => r.inputs.name === kps.release) as RecordedResource;
+        assert.ok(prod.waitsFor(kpsRelease).has(rules[0] as RecordedResource), "Grafana's release waits for the database's ingress rule");
     });
 
     it("prod keeps it: deletion protection, a final snapshot, protect", function () {

@@ -101,7 +101,7 @@ export class GrafanaDatabase extends pulumi.ComponentResource {
         // security groups, unless security groups for pods are configured (EKS user guide, "Assign
         // security groups to individual Pods"); the EKS cluster security group is on every managed
         // node (EKS user guide, "View Amazon EKS security group requirements for clusters").
-        args.clientSecurityGroupIds.forEach(
+        const ingress = args.clientSecurityGroupIds.map(
             (source, i) =>
                 new aws.vpc.SecurityGroupIngressRule(
                     `${name}-from-nodes-${i}`,
@@ -164,7 +164,8 @@ export class GrafanaDatabase extends pulumi.ComponentResource {
         );
 
         this.connection = {
-            host: pulumi.interpolate`${this.instance.address}:${this.instance.port}`,
+            // Through the ingress rules' ids: whatever reads the host (Grafana's release) waits until pods may connect.
+            host: pulumi.all([this.instance.address, this.instance.port, pulumi.all(ingress.map((r) => r.id))]).apply(([address, port]) => `${address}:${port}`),
             password: secretPassword,
         };
         this.registerOutputs({ address: this.instance.address, kmsKeyArn: this.kmsKey.arn });
