@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { type LoadedConfig, awsOf, clusterNameOf, installsLoadBalancerController } from "../config";
-import { durationSeconds } from "../config/validators";
+import { parseDuration } from "./k8s/metrics/promql";
 import { LogStorage } from "./aws/buckets";
 import { EksCluster } from "./aws/cluster";
 import { GrafanaDatabase } from "./aws/grafana-database";
@@ -295,7 +295,7 @@ export class Platform extends pulumi.ComponentResource {
                     replicas: settings.sampleApp.replicas,
                     metrics:
                         settings.sampleApp.metricsExporter === "otlp"
-                            ? { exporter: "otlp", exportIntervalMillis: durationSeconds(settings.metrics.scrapeInterval) * 1000 }
+                            ? { exporter: "otlp", exportIntervalMillis: parseDuration(settings.metrics.scrapeInterval) }
                             : { exporter: "prometheus" },
                     namespaceLabels: podSecurityLabels("restricted"),
                     provider: cluster.provider,
