@@ -288,19 +288,17 @@ export class Platform extends pulumi.ComponentResource {
 
         // The guide's sample service, to verify a new environment by generating traffic (README).
         if (settings.sampleApp.enabled && settings.sampleApp.image) {
+            const pushed = settings.sampleApp.metricsExporter === "otlp";
             new SampleApp(
                 `${name}-sample-app`,
                 {
                     image: settings.sampleApp.image,
                     replicas: settings.sampleApp.replicas,
-                    metrics:
-                        settings.sampleApp.metricsExporter === "otlp"
-                            ? { exporter: "otlp", exportIntervalMillis: parseDuration(settings.metrics.scrapeInterval) }
-                            : { exporter: "prometheus" },
+                    metrics: pushed ? { exporter: "otlp", exportIntervalMillis: parseDuration(settings.metrics.scrapeInterval) } : { exporter: "prometheus" },
                     namespaceLabels: podSecurityLabels("restricted"),
                     provider: cluster.provider,
                     // Pushed metrics: the first exports find the gateway listening.
-                    dependsOn: [...cluster.ready, metrics.crds, ...(settings.sampleApp.metricsExporter === "otlp" && otlpGatewayRelease ? [otlpGatewayRelease] : [])],
+                    dependsOn: [...cluster.ready, metrics.crds, ...(pushed && otlpGatewayRelease ? [otlpGatewayRelease] : [])],
                 },
                 { parent: this },
             );

@@ -1,4 +1,5 @@
 import { chartData, requireChartData } from "./support/chart-data";
+import { renderTplLiteral } from "./support/helm-tpl";
 import assert from "node:assert/strict";
 import YAML from "yaml";
 import { loki as lokiEndpoints, urls } from "../components/endpoints";
@@ -219,13 +220,6 @@ async function rendered(ctx: Mocha.Context, input: LokiValuesInput) {
         ctx.skip();
         throw e;
     }
-}
-
-/** What the chart's `tpl` makes of escaped text: `{{ "{{" }}` renders `{{`; no other action may remain. */
-function renderTplLiteral(text: string): string {
-    const rendered = text.split('{{ "{{" }}');
-    for (const part of rendered) assert.ok(!part.includes("{{"), `unescaped template action in: ${part.slice(0, 80)}`);
-    return rendered.join("{{");
 }
 
 describe("Loki values (chart 18.11.0)", function () {

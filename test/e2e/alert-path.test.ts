@@ -39,6 +39,7 @@ import { ALERTS, BURN_RATE_WINDOWS, sloErrorRatioRecord } from "../../components
 import { prometheusRuleGroups } from "../../tools/artifacts";
 import { requireBinary } from "../support/binaries";
 import { containerEnv } from "../support/container-env";
+import { renderTplLiteral } from "../support/helm-tpl";
 import { OtlpGatewayModel, type Sample } from "../support/otlp-gateway-model";
 import { type OtlpReceiver, startOtlpReceiver } from "../support/otlp-receiver";
 import { ROOT, runStack } from "../support/graph";
@@ -123,7 +124,7 @@ function pointReceiversAtSink(config: Record<string, unknown>, dir: string, sink
 async function startGatewayStandIn(model: OtlpGatewayModel, expositionPort: number): Promise<{ receiver: OtlpReceiver; exposition: http.Server }> {
     const latest = new Map<string, Sample>();
     const key = (labels: Record<string, string>) => JSON.stringify(Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)));
-    const receiver = await startOtlpReceiver(0, (e) => {
+    const receiver = await startOtlpReceiver((e) => {
         for (const sample of model.metricsOf(e)) latest.set(key(sample.labels), sample);
     });
     const escape = (v: string) => v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
@@ -220,7 +221,7 @@ describe("alert path end to end: sample app → 2 Prometheus → 3 Alertmanagers
         const otlpEnv = containerEnv(deployment.spec.template.spec.containers[0]?.env ?? [], { "status.podIP": OTLP_POD.ip, "metadata.name": OTLP_POD.name, "metadata.namespace": OTLP_POD.namespace });
         const gatewayValues = g.releaseValues(otlpGateway.release) as { alloy: { configMap: { content: string } } };
         // The values escape `{{` for Helm's template engine; Alloy reads the text after rendering.
-        const model = (gatewayModel = new OtlpGatewayModel(gatewayValues.alloy.configMap.content.replaceAll('{{ "{{" }}', "{{"), [OTLP_POD]));
+        const model = (gatewayModel = new OtlpGatewayModel(renderTplLiteral(gatewayValues.alloy.configMap.content), [OTLP_POD]));
         const values = g.releaseValues(kps.release) as {
             alertmanager: { config: Record<string, unknown>; templateFiles: Record<string, string>; alertmanagerSpec: { externalUrl: string } };
             prometheus: { prometheusSpec: { externalLabels: Record<string, string>; replicaExternalLabelName: string } };

@@ -76,8 +76,8 @@ export function attributeMap(list: readonly OtlpKeyValue[] | undefined): Record<
     return out;
 }
 
-/** Starts the receiver on 127.0.0.1 (`port` 0: any free port). `onExport` sees each export as it arrives. */
-export function startOtlpReceiver(port = 0, onExport?: (e: OtlpExport) => void): Promise<OtlpReceiver> {
+/** Starts the receiver on a free port of 127.0.0.1. `onExport` sees each export as it arrives. */
+export function startOtlpReceiver(onExport?: (e: OtlpExport) => void): Promise<OtlpReceiver> {
     const exports: OtlpExport[] = [];
     const refused: string[] = [];
     const server = http.createServer((req, res) => {
@@ -103,7 +103,7 @@ export function startOtlpReceiver(port = 0, onExport?: (e: OtlpExport) => void):
         });
     });
     return new Promise((resolve) =>
-        server.listen(port, "127.0.0.1", () =>
+        server.listen(0, "127.0.0.1", () =>
             resolve({
                 url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
                 exports,
